@@ -1,0 +1,1 @@
+"""Sou's ledger core: money, accounts, signed records, the verifiable log and its rules."""

@@ -1,0 +1,109 @@
+"""Accounts, device keys and legs: the state the ledger's rules read and change.
+
+An account has a number, a unit (the local unit or EUR), a kind, a status and an overdraft
+flag, and keeps its `debits` and `credits` totals; a holder's balance is credits − debits.
+A key belongs to an account and has a role. A leg moves a positive amount from one account
+to another of the same unit; every operation is a group of legs committed together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EUR = "EUR"
+
+# Numbers of the system accounts created with the ledger. Holder accounts start at 1001,
+# offices' cash accounts at 101.
+SYSTEM_ACCOUNTS: tuple[tuple[int, str, str, bool], ...] = (
+    # number, name (also the kind but for reserves), unit ("" = the local unit), no_overdraft
+    (1, "issuance", "", False),
+    (2, "paper", "", True),
+    (10, "world", EUR, False),
+    (11, "reserve:digital", EUR, True),
+    (12, "reserve:paper", EUR, True),
+    (13, "payouts", EUR, True),
+    (14, "association", EUR, True),
+)
+FIRST_OFFICE = 101
+FIRST_HOLDER = 1001
+
+KIND_OF_SYSTEM_NAME = {
+    "issuance": "issuance",
+    "paper": "paper",
+    "world": "world",
+    "reserve:digital": "reserve",
+    "reserve:paper": "reserve",
+    "payouts": "payouts",
+    "association": "fees",
+}
+HOLDER_KINDS = frozenset({"resident", "merchant", "association"})
+BACKING_KINDS = frozenset({"reserve", "office_cash"})
+
+
+def office_name(office: int) -> str:
+    return f"office:{office}:cash"
+
+
+@dataclass(slots=True)
+class Account:
+    number: int
+    unit: str
+    kind: str
+    status: str = "open"
+    no_overdraft: bool = True
+    name: str | None = None
+    debits: int = 0
+    credits: int = 0
+
+    @property
+    def balance(self) -> int:
+        return self.credits - self.debits
+
+    @property
+    def is_holder(self) -> bool:
+        return self.kind in HOLDER_KINDS
+
+
+@dataclass(slots=True)
+class Key:
+    kid: str
+    public_key: bytes
+    account: int | None
+    role: str
+    status: str = "active"
+    refund_limit: int | None = None
+    issued_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    unit: str
+    debit: int
+    credit: int
+    amount: int
+
+
+@dataclass(slots=True)
+class Payment:
+    """What a refund or a payout needs to know about the entry it references."""
+
+    index: int
+    type: str
+    debit: int
+    credit: int
+    amount: int
+    settled: int = 0  # cents refunded so far, or 1 once a reconversion is paid out
+    fee: int = 0
+
+
+@dataclass(slots=True)
+class Applied:
+    """What one accepted record changed: to be persisted by the storage layer."""
+
+    index: int
+    record_id: str
+    legs: list[Leg] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)  # created or status changed
+    keys: list[Key] = field(default_factory=list)  # enrolled or revoked
+    ref_index: int | None = None
+    payreq: str | None = None

@@ -1,0 +1,235 @@
+"""Administration of the ledger: its genesis, accounts, enrolment codes and device keys.
+
+Each change is a record signed by the ledger key and appended to the log like any other,
+so an auditor sees from the log alone which accounts exist and which key may act for which
+account. Enrolment codes are secrets given in person: only their hash is stored, outside
+the log, and they are used once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+
+from ledger.accounts import (
+    FIRST_HOLDER,
+    FIRST_OFFICE,
+    KIND_OF_SYSTEM_NAME,
+    SYSTEM_ACCOUNTS,
+    office_name,
+)
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import EnrolmentError, InvalidTransfer, UnknownAccount
+from ledger.persistence.tables import ACCOUNTS, ENROLMENT_CODES, HOLDERS, KEYS
+from ledger.posting import post_record
+from ledger.records import format_time, sign_record
+from ledger.signing import check_public_key, kid_of
+
+A = ACCOUNTS
+CODES = ENROLMENT_CODES
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
+CODE_TTL = 7 * 24 * 3600
+
+
+def _sign_ledger_record(uow: LedgerUnitOfWork, fields: dict[str, object], now: int) -> None:
+    ledger = uow.ledger
+    record = {"v": 1, "ledger": ledger.host, **fields, "kid": ledger.key.kid}
+    record["created"] = format_time(now)
+    post_record(uow, record=sign_record(record, ledger.key), now=now)
+
+
+def create_ledger(uow: LedgerUnitOfWork, *, now: int) -> None:
+    """Entry 0 (genesis) and the system accounts, in an empty database."""
+    ledger = uow.ledger
+    _sign_ledger_record(
+        uow,
+        {
+            "type": "genesis",
+            "currency": ledger.currency,
+            "unit_name": ledger.unit_name,
+            "ledger_key": ledger.key.public_bytes.hex(),
+        },
+        now,
+    )
+    for number, name, unit, no_overdraft in SYSTEM_ACCOUNTS:
+        _open(
+            uow,
+            number,
+            kind=KIND_OF_SYSTEM_NAME[name],
+            unit=unit or ledger.currency,
+            no_overdraft=no_overdraft,
+            name=name,
+            now=now,
+        )
+
+
+def _open(
+    uow: LedgerUnitOfWork,
+    number: int,
+    *,
+    kind: str,
+    unit: str,
+    no_overdraft: bool,
+    name: str | None,
+    now: int,
+) -> None:
+    _sign_ledger_record(
+        uow,
+        {
+            "type": "account",
+            "number": str(number),
+            "status": "open",
+            "kind": kind,
+            "unit": unit,
+            "flags": "no_overdraft" if no_overdraft else "",
+            "name": name,
+        },
+        now,
+    )
+
+
+def open_account(
+    uow: LedgerUnitOfWork, *, kind: str, now: int, holder_name: str | None = None
+) -> int:
+    """Opens a holder account (resident, merchant, association) or an office's cash account."""
+    conn = uow.connection
+    if kind in ("resident", "merchant", "association"):
+        last = conn.execute(select(func.max(A.c.number)).where(A.c.number >= FIRST_HOLDER))
+        number = max(last.scalar() or 0, FIRST_HOLDER - 1) + 1
+        _open(
+            uow, number, kind=kind, unit=uow.ledger.currency, no_overdraft=True, name=None, now=now
+        )
+    elif kind == "office":
+        last = conn.execute(
+            select(func.max(A.c.number)).where(A.c.number.between(FIRST_OFFICE, FIRST_HOLDER - 1))
+        )
+        number = max(last.scalar() or 0, FIRST_OFFICE - 1) + 1
+        _open(
+            uow,
+            number,
+            kind="office_cash",
+            unit="EUR",
+            no_overdraft=True,
+            name=office_name(number - FIRST_OFFICE + 1),
+            now=now,
+        )
+    else:
+        raise InvalidTransfer(f"cannot open an account of kind {kind!r}")
+    if holder_name:
+        conn.execute(insert(HOLDERS).values(account=number, name=holder_name))
+    return number
+
+
+def set_account_status(uow: LedgerUnitOfWork, *, number: int, status: str, now: int) -> None:
+    row = uow.connection.execute(select(A).where(A.c.number == number)).first()
+    if row is None:
+        raise UnknownAccount(f"no account {number}")
+    _sign_ledger_record(
+        uow,
+        {
+            "type": "account",
+            "number": str(number),
+            "status": status,
+            "kind": row.kind,
+            "unit": row.unit,
+            "flags": "no_overdraft" if row.no_overdraft else "",
+            "name": row.name,
+        },
+        now,
+    )
+
+
+def _code_hash(code: str) -> str:
+    normal = code.upper().replace("-", "").replace(" ", "")
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def issue_enrolment_code(
+    uow: LedgerUnitOfWork,
+    *,
+    account: int,
+    role: str,
+    now: int,
+    refund_limit: int | None = None,
+    issued_by: str | None = None,
+    ttl: int = CODE_TTL,
+) -> str:
+    """A one-time code that lets one device enrol a key for `account` with `role`."""
+    if uow.store.account(account) is None:
+        raise UnknownAccount(f"no account {account}")
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    uow.connection.execute(
+        insert(CODES).values(
+            code_hash=_code_hash(code),
+            account=account,
+            role=role,
+            refund_limit=refund_limit,
+            issued_by=issued_by,
+            expires=now + ttl,
+        )
+    )
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    kid: str
+    account: int
+    role: str
+
+
+def enrol_device(
+    uow: LedgerUnitOfWork, *, code: str, public_key: bytes, now: int, label: str | None = None
+) -> Enrolled:
+    """Uses an enrolment code once to enrol a device's public key."""
+    check_public_key(public_key)
+    row = uow.connection.execute(select(CODES).where(CODES.c.code_hash == _code_hash(code))).first()
+    if row is None or row.used_by is not None or row.expires < now:
+        raise EnrolmentError("this enrolment code is unknown, used or expired")
+    kid = kid_of(public_key)
+    claimed = uow.connection.execute(
+        update(CODES)
+        .where(CODES.c.code_hash == row.code_hash, CODES.c.used_by.is_(None))
+        .values(used_by=kid)
+    )
+    if claimed.rowcount != 1:
+        raise EnrolmentError("this enrolment code was just used")
+    _sign_ledger_record(
+        uow,
+        {
+            "type": "key",
+            "action": "enrol",
+            "subject": kid,
+            "public_key": public_key.hex(),
+            "account": str(row.account),
+            "role": row.role,
+            "refund_limit": row.refund_limit,
+            "issued_by": row.issued_by,
+        },
+        now,
+    )
+    if label:
+        uow.connection.execute(update(KEYS).where(KEYS.c.kid == kid).values(label=label[:80]))
+    return Enrolled(kid, row.account, row.role)
+
+
+def revoke_key(uow: LedgerUnitOfWork, *, kid: str, now: int, by: str | None = None) -> None:
+    """Revokes a device key at once (a lost phone); records it signed stay valid."""
+    _sign_ledger_record(
+        uow,
+        {
+            "type": "key",
+            "action": "revoke",
+            "subject": kid,
+            "public_key": None,
+            "account": None,
+            "role": None,
+            "refund_limit": None,
+            "issued_by": by,
+        },
+        now,
+    )

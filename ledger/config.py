@@ -1,0 +1,30 @@
+"""Deployment settings, read from `SOU_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///sou.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "localhost:8000"  # the origin: appears in records, QR codes and checkpoints
+    currency: str = "RTZ"
+    unit_name: str = "Rétzi"
+    ledger_key: Path = Path("sou-ledger.key")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("SOU_DATABASE_URL", DEFAULT_DATABASE_URL),
+            host=env.get("SOU_HOST", cls.host).lower(),
+            currency=env.get("SOU_CURRENCY", cls.currency),
+            unit_name=env.get("SOU_UNIT_NAME", cls.unit_name),
+            ledger_key=Path(env.get("SOU_LEDGER_KEY", str(cls.ledger_key))),
+        )

@@ -1,0 +1,1 @@
+"""Storage of the ledger: SQLAlchemy tables, Alembic migrations, the unit of work and the store."""

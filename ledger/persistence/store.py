@@ -1,0 +1,374 @@
+"""The ledger's storage: loads the state a batch of records refers to, and appends to the log.
+
+Writers lock, in this order, the accounts a batch touches (by ascending number) and then the
+log head; every record of the batch is then judged by `ledger.rules` against that locked
+state and the accepted ones are appended in one transaction (group commit). Reads of the log
+(pages of entries, tree nodes for proofs, checkpoints) are here too, all in SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
+
+from ledger.accounts import Account, Applied, Key, Payment
+from ledger.log import CompactRange, NodeRef, leaf_hash
+from ledger.persistence import tables as t
+from ledger.records import SignedRecord
+from ledger.rules import References
+from ledger.state import LedgerState, RegisteredRequest
+
+A = t.ACCOUNTS
+E = t.ENTRIES
+P = t.POSTINGS
+K = t.KEYS
+N = t.TREE_NODES
+C = t.CHECKPOINTS
+H = t.LOG_HEAD
+R = t.PAYMENT_REQUESTS
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    index: int
+    record_id: str
+    type: str
+    signed: bytes
+    sig: bytes
+    accepted: int
+
+    @property
+    def leaf(self) -> bytes:
+        return self.signed + self.sig
+
+
+def _account(row: object) -> Account:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Account(
+        number=r["number"],
+        unit=r["unit"],
+        kind=r["kind"],
+        status=r["status"],
+        no_overdraft=r["no_overdraft"],
+        name=r["name"],
+        debits=r["debits"],
+        credits=r["credits"],
+    )
+
+
+def _key(row: object) -> Key:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Key(
+        kid=r["kid"],
+        public_key=bytes(r["public_key"]),
+        account=r["account"],
+        role=r["role"],
+        status=r["status"],
+        refund_limit=r["refund_limit"],
+        issued_by=r["issued_by"],
+    )
+
+
+class LedgerStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+
+    # --- the write path ------------------------------------------------------------------------
+
+    def system_accounts(self) -> dict[str, int]:
+        rows = self.connection.execute(select(A.c.name, A.c.number).where(A.c.name.is_not(None)))
+        return {name: number for name, number in rows}
+
+    def lock_accounts(self, numbers: Iterable[int], *, lock: bool = True) -> list[Account]:
+        """Reads (and on PostgreSQL locks, in ascending order) the accounts a batch touches."""
+        wanted = sorted(set(numbers))
+        if not wanted:
+            return []
+        query = select(A).where(A.c.number.in_(wanted)).order_by(A.c.number)
+        if lock and not self.sqlite:
+            query = query.with_for_update()
+        return [_account(row) for row in self.connection.execute(query)]
+
+    def lock_head(self) -> int:
+        query = select(H.c.size).where(H.c.id == 1)
+        if not self.sqlite:
+            query = query.with_for_update()
+        size: int = self.connection.execute(query).scalar_one()
+        return size
+
+    def keys(self, kids: Iterable[str]) -> dict[str, Key]:
+        wanted = sorted(set(kids))
+        if not wanted:
+            return {}
+        rows = self.connection.execute(select(K).where(K.c.kid.in_(wanted)))
+        return {key.kid: key for key in map(_key, rows)}
+
+    def entries_by_id(self, ids: Iterable[str]) -> dict[str, StoredEntry]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        rows = self.connection.execute(
+            select(E.c.idx, E.c.record_id, E.c.type, E.c.signed, E.c.sig, E.c.accepted).where(
+                E.c.record_id.in_(wanted)
+            )
+        )
+        return {
+            row.record_id: StoredEntry(
+                row.idx, row.record_id, row.type, bytes(row.signed), bytes(row.sig), row.accepted
+            )
+            for row in rows
+        }
+
+    def load_state(self, base: LedgerState, refs: References, *, lock: bool = True) -> LedgerState:
+        """The part of the state that `refs` names, with its accounts locked, then the head."""
+        state = LedgerState(base.host, base.currency, base.ledger_key, base.ledger_kid)
+        state.system = self.system_accounts()
+        numbers = set(refs.accounts) | {state.system[n] for n in refs.system if n in state.system}
+        for account in self.lock_accounts(numbers, lock=lock):
+            state.accounts[account.number] = account
+        state.size = self.lock_head()
+        state.keys = self.keys(refs.kids)
+        if refs.nonces:
+            rows = self.connection.execute(
+                select(E.c.kid, E.c.nonce, E.c.record_id, E.c.idx).where(
+                    tuple_(E.c.kid, E.c.nonce).in_(sorted(refs.nonces))
+                )
+            )
+            state.nonces = {(r.kid, r.nonce): (r.record_id, 0, r.idx) for r in rows}
+        if refs.ids:
+            state.payments = self._payments(refs.ids)
+        state.requests = {}
+        if refs.payreqs:
+            wanted = sorted(refs.payreqs)
+            paid = self.connection.execute(select(E.c.payreq).where(E.c.payreq.in_(wanted)))
+            state.paid_requests = {payreq: 0 for (payreq,) in paid}
+            rows = self.connection.execute(select(R).where(R.c.payreq.in_(wanted)))
+            state.requests = {
+                r.payreq: RegisteredRequest(r.merchant, r.amount, r.expires) for r in rows
+            }
+        return state
+
+    def _payments(self, ids: Iterable[str]) -> dict[str, Payment]:
+        entries = self.connection.execute(
+            select(E.c.record_id, E.c.idx, E.c.type).where(
+                E.c.record_id.in_(sorted(ids)), E.c.type.in_(("transfer", "reconversion"))
+            )
+        ).all()
+        if not entries:
+            return {}
+        indexes = [e.idx for e in entries]
+        legs = self.connection.execute(
+            select(P.c.entry, P.c.leg, P.c.debit, P.c.credit, P.c.amount).where(
+                P.c.entry.in_(indexes)
+            )
+        ).all()
+        settled = dict(
+            self.connection.execute(
+                select(E.c.ref_idx, func.sum(P.c.amount))
+                .join(P, (P.c.entry == E.c.idx) & (P.c.leg == 0))
+                .where(E.c.ref_idx.in_(indexes))
+                .group_by(E.c.ref_idx)
+            ).all()
+        )
+        payments: dict[str, Payment] = {}
+        for e in entries:
+            mine = {leg.leg: leg for leg in legs if leg.entry == e.idx}
+            first = mine[0]
+            payment = Payment(e.idx, e.type, first.debit, first.credit, first.amount)
+            if e.type == "reconversion":
+                payment.credit = 0
+                payment.fee = mine[2].amount if 2 in mine else 0
+                payment.settled = 1 if settled.get(e.idx) else 0
+            else:
+                payment.settled = int(settled.get(e.idx) or 0)
+            payments[e.record_id] = payment
+        return payments
+
+    def frontier(self, size: int) -> CompactRange:
+        refs = CompactRange.frontier_refs(size)
+        nodes = self.nodes(refs)
+        return CompactRange(size, [nodes[ref] for ref in refs])
+
+    def append(
+        self,
+        state: LedgerState,
+        accepted: Sequence[tuple[SignedRecord, Applied]],
+        *,
+        now: int,
+        size_before: int,
+        new_accounts: set[int],
+    ) -> bytes:
+        """Writes the accepted records of a batch and what they changed; returns the new root."""
+        tree = self.frontier(size_before)
+        entry_rows: list[dict[str, object]] = []
+        posting_rows: list[dict[str, object]] = []
+        node_rows: list[dict[str, object]] = []
+        touched: set[int] = set()
+        new_keys: list[tuple[Key, int]] = []
+        revoked: list[str] = []
+        opened: dict[int, int] = {}
+        for sr, applied in accepted:
+            record = sr.record
+            nodes = tree.append(leaf_hash(sr.leaf))
+            leaf = nodes[0][2]
+            node_rows.extend({"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes[1:])
+            entry_rows.append(
+                {
+                    "idx": applied.index,
+                    "record_id": applied.record_id,
+                    "type": sr.type,
+                    "kid": sr.kid,
+                    "nonce": record.get("nonce"),
+                    "payreq": applied.payreq,
+                    "ref_idx": applied.ref_index,
+                    "signed": sr.signed,
+                    "sig": sr.sig,
+                    "leaf_hash": leaf,
+                    "accepted": now,
+                }
+            )
+            for n, leg in enumerate(applied.legs):
+                posting_rows.append(
+                    {
+                        "entry": applied.index,
+                        "leg": n,
+                        "unit": leg.unit,
+                        "debit": leg.debit,
+                        "credit": leg.credit,
+                        "amount": leg.amount,
+                    }
+                )
+                touched.add(leg.debit)
+                touched.add(leg.credit)
+            for account in applied.accounts:
+                touched.add(account.number)
+                if account.number in new_accounts:
+                    opened.setdefault(account.number, applied.index)
+            for key in applied.keys:
+                if key.status == "active":
+                    new_keys.append((key, applied.index))
+                else:
+                    revoked.append(key.kid)
+        conn = self.connection
+        conn.execute(insert(E), entry_rows)
+        new_rows = [
+            _account_row(state.accounts[n], opened[n]) for n in sorted(touched & set(opened))
+        ]
+        if new_rows:
+            conn.execute(insert(A), new_rows)
+        if posting_rows:
+            conn.execute(insert(P), posting_rows)
+        changed = [state.accounts[n] for n in sorted(touched - set(opened))]
+        if changed:
+            conn.execute(
+                update(A)
+                .where(A.c.number == bindparam("b_number"))
+                .values(
+                    debits=bindparam("b_debits"),
+                    credits=bindparam("b_credits"),
+                    status=bindparam("b_status"),
+                ),
+                [
+                    {
+                        "b_number": a.number,
+                        "b_debits": a.debits,
+                        "b_credits": a.credits,
+                        "b_status": a.status,
+                    }
+                    for a in changed
+                ],
+            )
+        if new_keys:
+            conn.execute(
+                insert(K),
+                [
+                    {
+                        "kid": k.kid,
+                        "public_key": k.public_key,
+                        "account": k.account,
+                        "role": k.role,
+                        "status": k.status,
+                        "refund_limit": k.refund_limit,
+                        "issued_by": k.issued_by,
+                        "enrolled_idx": index,
+                    }
+                    for k, index in new_keys
+                ],
+            )
+        for kid in revoked:
+            conn.execute(update(K).where(K.c.kid == kid).values(status="revoked"))
+        if node_rows:
+            conn.execute(insert(N), node_rows)
+        conn.execute(update(H).where(H.c.id == 1).values(size=state.size))
+        return tree.root()
+
+    # --- reads of the log ----------------------------------------------------------------------
+
+    def size(self) -> int:
+        size: int = self.connection.execute(select(H.c.size).where(H.c.id == 1)).scalar_one()
+        return size
+
+    def nodes(self, refs: Iterable[NodeRef]) -> dict[NodeRef, bytes]:
+        refs = set(refs)
+        leaves = sorted(index for level, index in refs if level == 0)
+        inner = sorted((level, index) for level, index in refs if level > 0)
+        found: dict[NodeRef, bytes] = {}
+        if leaves:
+            rows = self.connection.execute(
+                select(E.c.idx, E.c.leaf_hash).where(E.c.idx.in_(leaves))
+            )
+            found.update({(0, idx): bytes(h) for idx, h in rows})
+        if inner:
+            nodes = self.connection.execute(
+                select(N.c.level, N.c.idx, N.c.hash).where(tuple_(N.c.level, N.c.idx).in_(inner))
+            )
+            found.update({(level, idx): bytes(h) for level, idx, h in nodes})
+        missing = refs - found.keys()
+        if missing:
+            raise LookupError(f"tree nodes missing from storage: {sorted(missing)[:5]}")
+        return found
+
+    def entries(self, start: int, end: int) -> Iterator[StoredEntry]:
+        rows = self.connection.execute(
+            select(E.c.idx, E.c.record_id, E.c.type, E.c.signed, E.c.sig, E.c.accepted)
+            .where(E.c.idx >= start, E.c.idx < end)
+            .order_by(E.c.idx)
+        )
+        for row in rows:
+            yield StoredEntry(
+                row.idx, row.record_id, row.type, bytes(row.signed), bytes(row.sig), row.accepted
+            )
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        row = self.connection.execute(
+            select(C.c.size, C.c.note).order_by(C.c.size.desc()).limit(1)
+        ).first()
+        return None if row is None else (row.size, row.note)
+
+    def checkpoints(self) -> list[tuple[int, str]]:
+        rows = self.connection.execute(select(C.c.size, C.c.note).order_by(C.c.size))
+        return [(size, note) for size, note in rows]
+
+    def add_checkpoint(self, size: int, root: bytes, note: str, *, now: int) -> None:
+        self.connection.execute(insert(C).values(size=size, root=root, note=note, created=now))
+
+    def account(self, number: int) -> Account | None:
+        row = self.connection.execute(select(A).where(A.c.number == number)).first()
+        return None if row is None else _account(row)
+
+
+def _account_row(account: Account, opened_idx: int) -> dict[str, object]:
+    return {
+        "number": account.number,
+        "unit": account.unit,
+        "kind": account.kind,
+        "name": account.name,
+        "status": account.status,
+        "no_overdraft": account.no_overdraft,
+        "debits": account.debits,
+        "credits": account.credits,
+        "opened_idx": opened_idx,
+    }

@@ -1,0 +1,237 @@
+"""Ed25519 keys and strict signature verification (RFC 8032), on top of `cryptography`.
+
+This module owns every use of Ed25519 in Sou: device and ledger key pairs, key ids (`kid`, the
+hex of the first 4 bytes of SHA-256 of the public key), key files, base64url without padding,
+and verification. Verification is strict so that every verifier (the server, the offline
+auditor, a browser) agrees on which signatures are valid: the signature must be 64 bytes, its
+scalar S canonical (S < L), its point R not of small order, and OpenSSL must accept it. Public
+keys are checked once, at enrolment or first use: 32 bytes, canonical, on the curve, not of
+small order; the pure-Python point arithmetic below serves only that check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import TypeAlias
+
+from cryptography.exceptions import InvalidSignature as _OpenSSLInvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from ledger.errors import FormatError, InvalidPublicKey, InvalidSignature, MalformedRecord
+
+PUBLIC_KEY_SIZE = 32
+SEED_SIZE = 32
+SIGNATURE_SIZE = 64
+
+# Curve25519 in twisted Edwards form (RFC 8032 §5.1): field prime, curve constant, group order.
+_P = 2**255 - 19
+_D = -121665 * pow(121666, -1, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+L = 2**252 + 27742317777372353535851937790883648493
+
+# The y coordinates (little-endian, sign bit clear) of every encoding of a point of small
+# order, canonical or not: libsodium's blocklist, also listed in "Taming the many EdDSAs"
+# (Chalkias et al., 2020). Each appears below with the sign bit clear and set.
+_SMALL_ORDER_Y = (
+    "0000000000000000000000000000000000000000000000000000000000000000",  # y=0, order 4
+    "0100000000000000000000000000000000000000000000000000000000000000",  # y=1, identity
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y=p-1, order 2
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y=p (=0), order 4
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y=p+1 (=1), identity
+)
+SMALL_ORDER_ENCODINGS: frozenset[bytes] = frozenset(
+    bytes.fromhex(y)[:31] + bytes([bytes.fromhex(y)[31] | sign])
+    for y in _SMALL_ORDER_Y
+    for sign in (0x00, 0x80)
+)
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*", re.ASCII)
+_SEED_HEX = re.compile(r"[0-9a-fA-F]{64}\n?", re.ASCII)
+
+
+# --- base64url and key ids ----------------------------------------------------------------
+
+
+def b64url_encode(data: bytes) -> str:
+    """Base64url (RFC 4648 §5) without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url, refusing padding, other characters and non-zero spare bits."""
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise MalformedRecord("not unpadded base64url")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedRecord("not unpadded base64url") from exc
+    if b64url_encode(data) != text:
+        raise MalformedRecord("base64url is not canonical (non-zero trailing bits)")
+    return data
+
+
+def kid_of(public_key: bytes) -> str:
+    return hashlib.sha256(public_key).digest()[:4].hex()
+
+
+# --- public keys --------------------------------------------------------------------------
+
+_Point: TypeAlias = tuple[int, int]
+_IDENTITY: _Point = (0, 1)
+
+
+def _decode_point(encoded: bytes) -> _Point | None:
+    """Decompress a point (RFC 8032 §5.1.3), reducing y mod p; None if not on the curve."""
+    y = int.from_bytes(encoded, "little") & ((1 << 255) - 1)
+    sign = encoded[31] >> 7
+    y %= _P
+    u = (y * y - 1) % _P
+    v = (_D * y * y + 1) % _P
+    x2 = u * pow(v, -1, _P) % _P
+    if x2 == 0:
+        return None if sign else (0, y)
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P != 0:
+        x = x * _SQRT_M1 % _P
+        if (x * x - x2) % _P != 0:
+            return None
+    if x & 1 != sign:
+        x = _P - x
+    return (x, y)
+
+
+def _add(a: _Point, b: _Point) -> _Point:
+    """Edwards addition (complete on this curve, since d is not a square mod p)."""
+    (x1, y1), (x2, y2) = a, b
+    t = _D * x1 * x2 * y1 * y2 % _P
+    x3 = (x1 * y2 + y1 * x2) * pow(1 + t, -1, _P) % _P
+    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, -1, _P) % _P
+    return (x3, y3)
+
+
+def _is_small_order(point: _Point) -> bool:
+    for _ in range(3):
+        point = _add(point, point)
+    return point == _IDENTITY
+
+
+def check_public_key(public_key: bytes) -> None:
+    """Refuse a key that is not 32 bytes, not canonical, not on the curve, or of small order."""
+    if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_SIZE:
+        raise InvalidPublicKey("an Ed25519 public key is 32 bytes")
+    if int.from_bytes(public_key, "little") & ((1 << 255) - 1) >= _P:
+        raise InvalidPublicKey("non-canonical public key encoding (y >= p)")
+    if public_key in SMALL_ORDER_ENCODINGS:
+        raise InvalidPublicKey("public key of small order")
+    point = _decode_point(public_key)
+    if point is None:
+        raise InvalidPublicKey("public key is not a point on the curve")
+    if _is_small_order(point):
+        raise InvalidPublicKey("public key of small order")
+
+
+@functools.lru_cache(maxsize=8192)
+def _public_key_object(public_key: bytes) -> Ed25519PublicKey:
+    check_public_key(public_key)
+    return Ed25519PublicKey.from_public_bytes(public_key)
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Raise `InvalidSignature` (and nothing else) unless `signature` strictly verifies."""
+    if len(signature) != SIGNATURE_SIZE:
+        raise InvalidSignature("an Ed25519 signature is 64 bytes")
+    if int.from_bytes(signature[32:], "little") >= L:
+        raise InvalidSignature("non-canonical signature scalar (S >= L)")
+    if signature[:32] in SMALL_ORDER_ENCODINGS:
+        raise InvalidSignature("signature point R of small order")
+    try:
+        key = _public_key_object(public_key)
+    except InvalidPublicKey as exc:
+        raise InvalidSignature(f"unusable public key: {exc.message}") from exc
+    try:
+        key.verify(signature, message)
+    except _OpenSSLInvalidSignature:
+        raise InvalidSignature() from None
+
+
+# --- private keys -------------------------------------------------------------------------
+
+
+class SigningKey:
+    """An Ed25519 key pair. Its repr shows only the key id, never the seed."""
+
+    __slots__ = ("_private_key", "_public_bytes")
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._private_key = private_key
+        self._public_bytes = private_key.public_key().public_bytes_raw()
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_private_bytes(cls, raw: bytes) -> SigningKey:
+        if not isinstance(raw, bytes) or len(raw) != SEED_SIZE:
+            raise FormatError("an Ed25519 private key (seed) is 32 bytes")
+        return cls(Ed25519PrivateKey.from_private_bytes(raw))
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        return self._private_key
+
+    @property
+    def private_bytes(self) -> bytes:
+        return self._private_key.private_bytes_raw()
+
+    @property
+    def public_bytes(self) -> bytes:
+        return self._public_bytes
+
+    @property
+    def kid(self) -> str:
+        return kid_of(self._public_bytes)
+
+    def sign(self, message: bytes) -> bytes:
+        return self._private_key.sign(message)
+
+    def __repr__(self) -> str:
+        return f"SigningKey(kid={self.kid!r})"
+
+
+def load_key_file(path: Path) -> SigningKey:
+    """Read a key file: the 32-byte seed as 64 hex digits, optionally followed by a newline."""
+    text = path.read_text(encoding="ascii", errors="replace")
+    if not _SEED_HEX.fullmatch(text):
+        raise FormatError(f"{path}: a key file holds 64 hex digits and a newline")
+    return SigningKey.from_private_bytes(bytes.fromhex(text.strip()))
+
+
+def create_key_file(path: Path) -> SigningKey:
+    """Create a new key and its file, readable by the owner only; never overwrite one.
+
+    Raises `FileExistsError` if the path exists (even as a dangling symlink).
+    """
+    key = SigningKey.generate()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            os.fchmod(file.fileno(), 0o600)  # exactly 0600, whatever the umask
+            file.write((key.private_bytes.hex() + "\n").encode("ascii"))
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return key

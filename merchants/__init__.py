@@ -1,0 +1,1 @@
+"""The merchant domain: payment requests, QR codes, daily takings, refunds, reconversion."""

@@ -1,0 +1,1 @@
+"""Sou's HTTP service (FastAPI) and its web pages."""
