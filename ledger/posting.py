@@ -18,7 +18,7 @@ from ledger.errors import MalformedRecord, SouError, UnknownKey
 from ledger.receipts import Receipt, make_receipt
 from ledger.records import SignedRecord, parse_envelope
 from ledger.rules import LEDGER_SIGNED, Duplicate, References, apply_record, references
-from ledger.signing import verify
+from ledger.signing import SigningKey, verify
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,8 @@ class Posted:
     accepted: int
     retry: bool = False
 
-    def receipt(self, uow: LedgerUnitOfWork) -> Receipt:
+    def receipt(self, key: SigningKey) -> Receipt:
+        """The receipt the ledger (`key`) gives for this transfer: the same for every retry."""
         if self.record.type != "transfer":
             raise MalformedRecord("only transfers have receipts")
         return make_receipt(
@@ -38,7 +39,7 @@ class Posted:
             transfer_id=self.record.id,
             entry=self.index,
             accepted=self.accepted,
-            key=uow.ledger.key,
+            key=key,
         )
 
 

@@ -383,7 +383,7 @@ def _transfer(
         applied.payreq = payreq
     applied.legs.append(Leg(state.currency, payer.number, payee.number, amount))
     payment = Payment(applied.index, "transfer", payer.number, payee.number, amount)
-    effects.append(lambda: state.payments.__setitem__(applied.record_id, payment))
+    effects.append(lambda: state.remember_payment(applied.record_id, payment))
 
 
 def _operator(key: Key, sr: SignedRecord) -> None:
@@ -503,7 +503,7 @@ def _reconversion(
     if fee:
         applied.legs.append(Leg(EUR, reserve, _system(state, "association").number, fee))
     payment = Payment(applied.index, "reconversion", merchant.number, 0, amount, fee=fee)
-    effects.append(lambda: state.payments.__setitem__(applied.record_id, payment))
+    effects.append(lambda: state.remember_payment(applied.record_id, payment))
 
 
 def _payout(

@@ -35,6 +35,9 @@ class LedgerState:
     nonces: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)
     # record id -> what a later refund or payout needs of it
     payments: dict[str, Payment] = field(default_factory=dict)
+    # if set, only these record ids are kept in `payments` (a replay that knows, from a
+    # first pass, which payments are referenced, keeps its memory flat)
+    referenced: set[str] | None = None
     # payment request hash -> expiry of the transfer that paid it
     paid_requests: dict[str, int] = field(default_factory=dict)
     # registered payment requests, or None when unknown (offline replay)
@@ -51,6 +54,10 @@ class LedgerState:
         self.accounts[account.number] = account
         if account.name is not None:
             self.system[account.name] = account.number
+
+    def remember_payment(self, record_id: str, payment: Payment) -> None:
+        if self.referenced is None or record_id in self.referenced:
+            self.payments[record_id] = payment
 
     def forget_before(self, horizon: int) -> None:
         """Drops idempotency keys and paid requests that no valid record can repeat any more.

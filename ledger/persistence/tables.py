@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import cast
 
 from sqlalchemy import (
-    Table,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -22,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -191,7 +191,6 @@ class Holder(Base):
     )
     name: Mapped[str] = mapped_column(String(140))
     detail: Mapped[str | None] = mapped_column(Text)
-
 
 
 def _table(model: type[Base]) -> Table:

@@ -1,0 +1,156 @@
+"""Test helpers that speak the domain: residents, merchants, offices, conversions, payments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ledger.admin import create_ledger, enrol_device, issue_enrolment_code, open_account
+from ledger.context import Ledger
+from ledger.persistence import tables
+from ledger.persistence.database import make_engine
+from ledger.posting import Posted, post_record
+from ledger.records import SignedRecord, operation
+from ledger.signing import SigningKey
+
+HOST = "pay.example.org"
+UNIT = "RTZ"
+T0 = 1_773_483_300  # 2026-03-14T10:15:00Z
+
+
+@dataclass
+class Holder:
+    number: int
+    key: SigningKey
+    role: str
+
+    @property
+    def account(self) -> str:
+        return str(self.number)
+
+
+class World:
+    """A ledger in a fresh database, with helpers to people it and move money."""
+
+    def __init__(self, url: str, *, ledger_key: SigningKey | None = None) -> None:
+        self.now = T0
+        self.engine = make_engine(url)
+        self.ledger = Ledger(
+            self.engine, HOST, UNIT, ledger_key or SigningKey.generate(), "Rétzi", self.clock
+        )
+        with self.ledger.unit_of_work() as uow:
+            create_ledger(uow, now=self.now)
+            uow.commit()
+        self.office = self._holder("office", "agent")
+        self.treasurer = self._holder("association", "treasurer")
+
+    def clock(self) -> int:
+        return self.now
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _holder(self, kind: str, role: str, *, refund_limit: int | None = None) -> Holder:
+        key = SigningKey.generate()
+        with self.ledger.unit_of_work() as uow:
+            number = open_account(uow, kind=kind, now=self.now)
+            code = issue_enrolment_code(
+                uow, account=number, role=role, now=self.now, refund_limit=refund_limit
+            )
+            enrol_device(uow, code=code, public_key=key.public_bytes, now=self.now)
+            uow.commit()
+        return Holder(number, key, role)
+
+    def cashier(self, merchant: Holder, *, refund_limit: int = 20_00) -> Holder:
+        key = SigningKey.generate()
+        with self.ledger.unit_of_work() as uow:
+            code = issue_enrolment_code(
+                uow,
+                account=merchant.number,
+                role="cashier",
+                now=self.now,
+                refund_limit=refund_limit,
+            )
+            enrol_device(uow, code=code, public_key=key.public_bytes, now=self.now)
+            uow.commit()
+        return Holder(merchant.number, key, "cashier")
+
+    def resident(self, balance: int = 0) -> Holder:
+        holder = self._holder("resident", "resident")
+        if balance:
+            self.convert(holder, balance)
+        return holder
+
+    def merchant(self, balance: int = 0) -> Holder:
+        holder = self._holder("merchant", "merchant")
+        if balance:
+            self.convert(holder, balance)
+        return holder
+
+    def record(self, record_type: str, key: SigningKey, **fields: Any) -> SignedRecord:
+        return operation(record_type, key=key, host=HOST, currency=UNIT, now=self.now, **fields)
+
+    def post(self, record: SignedRecord) -> Posted:
+        with self.ledger.unit_of_work() as uow:
+            posted = post_record(uow, record=record, now=self.now)
+            uow.commit()
+        return posted
+
+    def convert(self, holder: Holder, cents: int) -> Posted:
+        return self.post(
+            self.record(
+                "conversion",
+                self.office.key,
+                method="cash",
+                office=self.office.account,
+                to=holder.account,
+                amount=cents,
+            )
+        )
+
+    def transfer(
+        self,
+        payer: Holder,
+        payee: Holder,
+        cents: int,
+        *,
+        payreq: str | None = None,
+        ref: str | None = None,
+        memo: str = "",
+        key: SigningKey | None = None,
+    ) -> SignedRecord:
+        return self.record(
+            "transfer",
+            key or payer.key,
+            from_=payer.account,
+            to=payee.account,
+            amount=cents,
+            payreq=payreq,
+            ref=ref,
+            memo=memo,
+        )
+
+    def pay(self, payer: Holder, payee: Holder, cents: int, **kw: Any) -> Posted:
+        return self.post(self.transfer(payer, payee, cents, **kw))
+
+    def balance(self, holder: Holder | int) -> int:
+        number = holder if isinstance(holder, int) else holder.number
+        with self.ledger.unit_of_work(write=False) as uow:
+            account = uow.store.account(number)
+        assert account is not None
+        return account.balance
+
+    def row_counts(self) -> dict[str, int]:
+        """How many rows every table holds: a rejected operation must change none."""
+        counts = {}
+        with self.engine.connect() as conn:
+            for table in tables.Base.metadata.sorted_tables:
+                counts[table.name] = conn.execute(
+                    select(func.count()).select_from(table)
+                ).scalar_one()
+            counts["balances"] = hash(
+                tuple(conn.execute(select(tables.ACCOUNTS).order_by("number")).all())
+            )
+        return counts
