@@ -1,0 +1,91 @@
+"""Opening a ledger from its settings: the database, the ledger key file, and the genesis.
+
+`upgrade_database` is what `sou db upgrade` does: run the migrations, create the ledger's
+key file if there is none (outside the database, mode 0600), and write the genesis entry
+and the system accounts into an empty log. `open_ledger` opens an existing one and refuses
+settings that disagree with the genesis the log starts with.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from ledger.admin import create_ledger
+from ledger.config import Settings
+from ledger.context import Ledger
+from ledger.errors import SouError
+from ledger.persistence.database import make_engine
+from ledger.persistence.migrate import upgrade
+from ledger.persistence.tables import ENTRIES
+from ledger.signing import SigningKey, create_key_file, load_key_file
+
+
+class SetupError(SouError):
+    """The settings, the key file and the database do not belong together."""
+
+    code = "setup"
+
+
+def _genesis(ledger: Ledger) -> dict[str, object] | None:
+    try:
+        with ledger.engine.connect() as conn:
+            signed = conn.execute(select(ENTRIES.c.signed).where(ENTRIES.c.idx == 0)).scalar()
+    except DBAPIError as error:
+        raise SetupError(f"cannot read the ledger ({error.orig}): run `sou db upgrade`") from None
+    if signed is None:
+        return None
+    record: dict[str, object] = json.loads(bytes(signed).split(b"\n", 1)[1])
+    return record
+
+
+def _ledger(settings: Settings, key: SigningKey) -> Ledger:
+    return Ledger(
+        make_engine(settings.database_url),
+        settings.host,
+        settings.currency,
+        key,
+        settings.unit_name,
+    )
+
+
+def _check(ledger: Ledger, genesis: dict[str, object]) -> None:
+    expected = {
+        "ledger": ledger.host,
+        "currency": ledger.currency,
+        "ledger_key": ledger.key.public_bytes.hex(),
+    }
+    for field, value in expected.items():
+        if genesis[field] != value:
+            raise SetupError(
+                f"this database's ledger has {field} {genesis[field]!r}, the settings {value!r}"
+            )
+
+
+def upgrade_database(settings: Settings) -> tuple[Ledger, bool]:
+    """Migrates, creates the key and the genesis if needed; returns (ledger, created)."""
+    key_path = settings.ledger_key
+    key = load_key_file(key_path) if key_path.exists() else create_key_file(key_path)
+    ledger = _ledger(settings, key)
+    upgrade(ledger.engine)
+    genesis = _genesis(ledger)
+    if genesis is not None:
+        _check(ledger, genesis)
+        return ledger, False
+    with ledger.unit_of_work() as uow:
+        create_ledger(uow, now=ledger.clock())
+        uow.commit()
+    return ledger, True
+
+
+def open_ledger(settings: Settings) -> Ledger:
+    if not settings.ledger_key.exists():
+        raise SetupError(f"no ledger key at {settings.ledger_key}: run `sou db upgrade` first")
+    ledger = _ledger(settings, load_key_file(settings.ledger_key))
+    genesis = _genesis(ledger)
+    if genesis is None:
+        raise SetupError("the ledger is empty: run `sou db upgrade` first")
+    _check(ledger, genesis)
+    return ledger

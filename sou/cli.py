@@ -1,0 +1,286 @@
+"""The `sou` command line: serve, migrate, administer, export and audit the ledger.
+
+Administration commands print their result alone on their last line, so scripts can use it.
+Errors print a one-line message and exit with status 1 (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from ledger.config import Settings
+from ledger.errors import AuditFailure, SouError
+
+if TYPE_CHECKING:
+    from ledger.context import Ledger
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _fail(error: Exception) -> NoReturn:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Sou: the ledger of a citizen local currency."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API and the web pages."""
+    import uvicorn
+
+    from ledger.bootstrap import open_ledger
+
+    try:
+        open_ledger(_settings())  # fail early, with a clear message
+    except SouError as error:
+        _fail(error)
+    uvicorn.run("sou.server:create", factory=True, host=host, port=port, workers=workers)
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database; create the ledger key and the genesis if absent."""
+    from ledger.bootstrap import upgrade_database
+
+    settings = _settings()
+    try:
+        ledger, created = upgrade_database(settings)
+    except SouError as error:
+        _fail(error)
+    click.echo(f"ledger {ledger.host} ({ledger.currency}), key {ledger.key.kid}")
+    click.echo("created the genesis entry" if created else "database is up to date")
+
+
+def _ledger() -> Ledger:
+    from ledger.bootstrap import open_ledger
+
+    try:
+        return open_ledger(_settings())
+    except SouError as error:
+        _fail(error)
+
+
+@main.group()
+def pilot() -> None:
+    """The pilot's demo data."""
+
+
+@pilot.command("load")
+@click.option("--residents", default=50, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--months", default=3, show_default=True, type=click.IntRange(1, 120))
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="Do nothing if the ledger holds accounts already.")
+def pilot_load(residents: int, months: int, seed: int, if_empty: bool) -> None:
+    """Load the CAE pilot: an association, offices, merchants, residents, months of activity."""
+    from sou.pilot import is_empty, load_pilot
+
+    ledger = _ledger()
+    if if_empty and not is_empty(ledger):
+        click.echo("the ledger already holds data: pilot not loaded")
+        return
+    summary = load_pilot(ledger, residents=residents, months=months, seed=seed)
+    click.echo(summary)
+
+
+@main.group()
+def audit() -> None:
+    """Audit an exported log."""
+
+
+@audit.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ledger-key", help="The ledger's public key (hex) as published, to trust.")
+def audit_verify(file: Path, ledger_key: str | None) -> None:
+    """Check every record, signature, checkpoint and invariant of FILE, offline."""
+    from ledger.audit import count_entries, verify_log
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    total = count_entries(file)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("verifying", total=total)
+        try:
+            report = verify_log(
+                file,
+                ledger_key=bytes.fromhex(ledger_key) if ledger_key else None,
+                progress=lambda n: bar.update(task, completed=n),
+            )
+        except AuditFailure as failure:
+            where = f"entry {failure.entry}" if failure.entry is not None else "file"
+            click.echo(f"FAILED at {where}: [{failure.kind}] {failure.message}", err=True)
+            sys.exit(1)
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"OK: {report.entries} entries verified")
+
+
+@main.group()
+def export() -> None:
+    """Export the ledger."""
+
+
+@export.command("log")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_log_command(file: Path) -> None:
+    """Write the whole log (entries, checkpoints, keys) to FILE, for `sou audit verify`."""
+    from ledger.export import export_log
+
+    ledger = _ledger()
+    tmp = file.with_name(file.name + ".part")
+    with ledger.unit_of_work() as uow, tmp.open("w", encoding="utf-8") as out:
+        summary = export_log(uow, out)
+        uow.commit()
+    os.replace(tmp, file)
+    click.echo(f"{summary.entries} entries, {summary.checkpoints} checkpoints")
+    click.echo(str(file))
+
+
+@main.group()
+def admin() -> None:
+    """Administration that scripts can drive (each prints its result on its last line)."""
+
+
+@admin.group("account")
+def admin_account() -> None:
+    """Accounts."""
+
+
+@admin_account.command("create")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["resident", "merchant", "association", "office"]),
+)
+@click.option("--name", required=True, help="The holder's name (personal data, outside the log).")
+def account_create(kind: str, name: str) -> None:
+    """Open an account; prints its number."""
+    from ledger.admin import open_account
+
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work() as uow:
+            number = open_account(uow, kind=kind, now=ledger.clock(), holder_name=name)
+            uow.commit()
+    except SouError as error:
+        _fail(error)
+    click.echo(number)
+
+
+@admin_account.command("status")
+@click.argument("number", type=int)
+@click.argument("status", type=click.Choice(["open", "frozen", "closed"]))
+def account_status(number: int, status: str) -> None:
+    """Freeze, reopen or close an account."""
+    from ledger.admin import set_account_status
+
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work() as uow:
+            set_account_status(uow, number=number, status=status, now=ledger.clock())
+            uow.commit()
+    except SouError as error:
+        _fail(error)
+    click.echo(status)
+
+
+@admin.command("enrol")
+@click.argument("account", type=int)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["resident", "merchant", "cashier", "agent", "treasurer", "auditor"]),
+)
+@click.option("--refund-limit", type=int, help="Cents a cashier may refund at most.")
+def admin_enrol(account: int, role: str, refund_limit: int | None) -> None:
+    """Issue a one-time enrolment code for a device of ACCOUNT; prints the code."""
+    from ledger.admin import issue_enrolment_code
+
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work() as uow:
+            code = issue_enrolment_code(
+                uow, account=account, role=role, now=ledger.clock(), refund_limit=refund_limit
+            )
+            uow.commit()
+    except SouError as error:
+        _fail(error)
+    click.echo(code)
+
+
+@admin.command("convert")
+@click.argument("account", type=int)
+@click.argument("cents", type=click.IntRange(1, 2**31 - 1))
+@click.option(
+    "--office-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: os.environ.get("SOU_OFFICE_KEY", "sou-office.key"),
+    show_default="SOU_OFFICE_KEY or sou-office.key",
+)
+def admin_convert(account: int, cents: int, office_key: Path) -> None:
+    """Record euros received in cash for ACCOUNT; prints the record id."""
+    from ledger.posting import post_record
+    from ledger.records import operation
+    from sou.office import office_agent
+
+    ledger = _ledger()
+    try:
+        key, office = office_agent(ledger, office_key)
+        now = ledger.clock()
+        record = operation(
+            "conversion",
+            key=key,
+            host=ledger.host,
+            currency=ledger.currency,
+            now=now,
+            method="cash",
+            office=str(office),
+            to=str(account),
+            amount=cents,
+        )
+        with ledger.unit_of_work() as uow:
+            post_record(uow, record=record, now=now)
+            uow.commit()
+    except SouError as error:
+        _fail(error)
+    click.echo(record.id)
+
+
+@admin.command("revoke")
+@click.argument("kid")
+def admin_revoke(kid: str) -> None:
+    """Revoke a device key at once (a lost phone)."""
+    from ledger.admin import revoke_key
+
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work() as uow:
+            revoke_key(uow, kid=kid, now=ledger.clock())
+            uow.commit()
+    except SouError as error:
+        _fail(error)
+    click.echo(f"revoked {kid}")

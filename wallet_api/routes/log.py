@@ -1,0 +1,67 @@
+"""The verifiable log, for anyone: the ledger's keys, checkpoints, proofs and entries."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from ledger import transparency
+from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.schemas import ConsistencyOut, EntriesOut, EntryOut, InclusionOut, LedgerOut
+
+router = APIRouter(prefix="/v1", tags=["log"])
+
+
+@router.get("/ledger")
+def get_ledger(ledger: LedgerDep) -> LedgerOut:
+    return LedgerOut(
+        host=ledger.host,
+        currency=ledger.currency,
+        unit_name=ledger.unit_name,
+        ledger_key=ledger.key.public_bytes.hex(),
+        checkpoint_verifier=ledger.verifier_key,
+    )
+
+
+@router.get("/log/checkpoint", response_class=PlainTextResponse)
+def get_checkpoint(uow: UnitOfWorkDep) -> PlainTextResponse:
+    checkpoint = transparency.latest_checkpoint(uow)
+    uow.commit()
+    return PlainTextResponse(checkpoint.note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/log/inclusion")
+def get_inclusion(
+    uow: ReadingUnitOfWork, entry: int = Query(ge=0), size: int = Query(ge=1)
+) -> InclusionOut:
+    path = transparency.inclusion(uow, entry=entry, size=size)
+    return InclusionOut(entry=entry, size=size, path=[h.hex() for h in path])
+
+
+@router.get("/log/consistency")
+def get_consistency(
+    uow: ReadingUnitOfWork, old: int = Query(ge=1), new: int = Query(ge=1)
+) -> ConsistencyOut:
+    proof = transparency.consistency(uow, old=old, new=new)
+    return ConsistencyOut(old=old, new=new, proof=[h.hex() for h in proof])
+
+
+@router.get("/log/entries")
+def get_entries(
+    uow: ReadingUnitOfWork, start: int = Query(ge=0), end: int = Query(ge=1)
+) -> EntriesOut:
+    page = transparency.entries(uow, start=start, end=end)
+    return EntriesOut(
+        entries=[
+            EntryOut(
+                index=entry.index,
+                type=entry.type,
+                leaf=base64.b64encode(entry.leaf).decode(),
+                record=json.loads(entry.signed.split(b"\n", 1)[1]),
+            )
+            for entry in page
+        ]
+    )

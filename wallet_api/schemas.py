@@ -1,0 +1,42 @@
+"""Wire schemas (pydantic) of the HTTP API, separate from the tables and the domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LedgerOut(Out):
+    host: str
+    currency: str
+    unit_name: str
+    ledger_key: str
+    checkpoint_verifier: str
+
+
+class InclusionOut(Out):
+    entry: int
+    size: int
+    path: list[str]
+
+
+class ConsistencyOut(Out):
+    old: int
+    new: int
+    proof: list[str]
+
+
+class EntryOut(Out):
+    index: int
+    type: str
+    leaf: str
+    record: dict[str, Any]
+
+
+class EntriesOut(Out):
+    entries: list[EntryOut]
