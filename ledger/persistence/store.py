@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, tuple_, update
 
 from ledger.accounts import Account, Applied, Key, Payment
 from ledger.log import CompactRange, NodeRef, leaf_hash
@@ -253,34 +253,16 @@ class LedgerStore:
                 else:
                     revoked.append(key.kid)
         conn = self.connection
-        conn.execute(insert(E), entry_rows)
+        self._insert_many(E, entry_rows)
         new_rows = [
             _account_row(state.accounts[n], opened[n]) for n in sorted(touched & set(opened))
         ]
         if new_rows:
             conn.execute(insert(A), new_rows)
-        if posting_rows:
-            conn.execute(insert(P), posting_rows)
+        self._insert_many(P, posting_rows)
         changed = [state.accounts[n] for n in sorted(touched - set(opened))]
         if changed:
-            conn.execute(
-                update(A)
-                .where(A.c.number == bindparam("b_number"))
-                .values(
-                    debits=bindparam("b_debits"),
-                    credits=bindparam("b_credits"),
-                    status=bindparam("b_status"),
-                ),
-                [
-                    {
-                        "b_number": a.number,
-                        "b_debits": a.debits,
-                        "b_credits": a.credits,
-                        "b_status": a.status,
-                    }
-                    for a in changed
-                ],
-            )
+            self._update_balances(changed)
         if new_keys:
             conn.execute(
                 insert(K),
@@ -300,10 +282,59 @@ class LedgerStore:
             )
         for kid in revoked:
             conn.execute(update(K).where(K.c.kid == kid).values(status="revoked"))
-        if node_rows:
-            conn.execute(insert(N), node_rows)
+        self._insert_many(N, node_rows)
         conn.execute(update(H).where(H.c.id == 1).values(size=state.size))
         return tree.root()
+
+    def _update_balances(self, accounts: list[Account]) -> None:
+        if self.sqlite:
+            self.connection.execute(
+                update(A)
+                .where(A.c.number == bindparam("b_number"))
+                .values(
+                    debits=bindparam("b_debits"),
+                    credits=bindparam("b_credits"),
+                    status=bindparam("b_status"),
+                ),
+                [
+                    {
+                        "b_number": a.number,
+                        "b_debits": a.debits,
+                        "b_credits": a.credits,
+                        "b_status": a.status,
+                    }
+                    for a in accounts
+                ],
+            )
+            return
+        # One statement for the whole batch: the rows are already locked by this transaction.
+        self.connection.execute(
+            text(
+                "UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s "
+                "FROM unnest(CAST(:n AS bigint[]), CAST(:d AS bigint[]), CAST(:c AS bigint[]), "
+                "CAST(:s AS varchar[])) AS v(n, d, c, s) WHERE a.number = v.n"
+            ),
+            {
+                "n": [a.number for a in accounts],
+                "d": [a.debits for a in accounts],
+                "c": [a.credits for a in accounts],
+                "s": [a.status for a in accounts],
+            },
+        )
+
+    def _insert_many(self, table: Table, rows: list[dict[str, object]]) -> None:
+        """Inserts rows in one round trip: COPY on PostgreSQL, executemany on SQLite."""
+        if not rows:
+            return
+        if self.sqlite:
+            self.connection.execute(insert(table), rows)
+            return
+        columns = list(rows[0])
+        raw = self.connection.connection.driver_connection
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
 
     # --- reads of the log ----------------------------------------------------------------------
 
