@@ -25,7 +25,7 @@ from ledger.context import LedgerUnitOfWork
 from ledger.errors import EnrolmentError, InvalidTransfer, UnknownAccount
 from ledger.persistence.tables import ACCOUNTS, ENROLMENT_CODES, HOLDERS, KEYS
 from ledger.posting import post_record
-from ledger.records import format_time, sign_record
+from ledger.records import format_time, new_nonce, sign_record
 from ledger.signing import check_public_key, kid_of
 
 A = ACCOUNTS
@@ -37,6 +37,8 @@ CODE_TTL = 7 * 24 * 3600
 def _sign_ledger_record(uow: LedgerUnitOfWork, fields: dict[str, object], now: int) -> None:
     ledger = uow.ledger
     record = {"v": 1, "ledger": ledger.host, **fields, "kid": ledger.key.kid}
+    if fields["type"] != "genesis":
+        record["nonce"] = new_nonce()
     record["created"] = format_time(now)
     post_record(uow, record=sign_record(record, ledger.key), now=now)
 

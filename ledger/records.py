@@ -48,7 +48,7 @@ def _int(lo: int, hi: int) -> Check:
 
 
 def _pattern(regex: str, what: str) -> Check:
-    compiled = re.compile(regex)
+    compiled = re.compile(regex, re.ASCII)
 
     def check(field: str, value: object) -> None:
         if type(value) is not str or compiled.fullmatch(value) is None:
@@ -72,8 +72,8 @@ def _text(field: str, value: object) -> None:
         raise _bad(field, f"at most {MAX_TEXT} characters")
     if not unicodedata.is_normalized("NFC", value):
         raise _bad(field, "must be NFC-normalised text")
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
-        raise _bad(field, "must not contain control characters")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or 0xD800 <= ord(c) < 0xE000 for c in value):
+        raise _bad(field, "must not contain control characters or lone surrogates")
 
 
 def _optional(check: Check) -> Check:
@@ -138,6 +138,7 @@ SCHEMAS: dict[str, dict[str, Check]] = {
         "unit": UNIT,
         "flags": _choice("", "no_overdraft"),
         "name": _optional(NAME),
+        "nonce": NONCE,
         "kid": KID,
         "created": TIME,
     },
@@ -150,6 +151,7 @@ SCHEMAS: dict[str, dict[str, Check]] = {
         "role": _optional(_choice(*ROLES)),
         "refund_limit": _optional(_int(0, MAX_AMOUNT)),
         "issued_by": _optional(KID),
+        "nonce": NONCE,
         "kid": KID,
         "created": TIME,
     },
@@ -197,7 +199,11 @@ def canonical_json(record: Mapping[str, object]) -> bytes:
     For that domain, Python's sorted, compact, non-ASCII-escaping encoder produces exactly the
     JCS bytes (tests compare it with the `rfc8785` package) at a fifth of the cost.
     """
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        raise MalformedRecord("a string holds a lone surrogate: not valid Unicode") from None
 
 
 def parse_time(value: str) -> int:

@@ -88,7 +88,7 @@ class References:
 def references(sr: SignedRecord) -> References:
     r = sr.record
     refs = References(kids={sr.kid})
-    if "nonce" in r:
+    if "expires" in r:
         refs.nonces.add((sr.kid, r["nonce"]))
     for name in ("from", "to", "number", "account", "office"):
         if r.get(name) is not None:
@@ -140,7 +140,9 @@ def apply_record(state: LedgerState, sr: SignedRecord, *, now: int | None) -> Ap
     if "currency" in r and r["currency"] != state.currency:
         raise CurrencyMismatch(f"this ledger's unit is {state.currency}, not {r['currency']}")
     record_id = sr.id
-    nonce_key = (sr.kid, r["nonce"]) if "nonce" in r else None
+    # Idempotency keys of client-signed operations; the ledger's own records carry a nonce
+    # only so that two identical changes (freeze, reopen, freeze) are distinct records.
+    nonce_key = (sr.kid, r["nonce"]) if "expires" in r else None
     if nonce_key is not None:
         seen = state.nonces.get(nonce_key)
         if seen is not None:

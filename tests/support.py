@@ -154,3 +154,55 @@ class World:
                 tuple(conn.execute(select(tables.ACCOUNTS).order_by("number")).all())
             )
         return counts
+
+    def revoke(self, key: SigningKey) -> None:
+        """Revokes a device key at once, as for a lost phone."""
+        from ledger.admin import revoke_key
+
+        with self.ledger.unit_of_work() as uow:
+            revoke_key(uow, kid=key.kid, now=self.now)
+            uow.commit()
+
+    def new_device(self, holder: Holder) -> Holder:
+        """The same account and role, acting through a newly enrolled key (a new phone)."""
+        key = SigningKey.generate()
+        with self.ledger.unit_of_work() as uow:
+            code = issue_enrolment_code(uow, account=holder.number, role=holder.role, now=self.now)
+            enrol_device(uow, code=code, public_key=key.public_bytes, now=self.now)
+            uow.commit()
+        return Holder(holder.number, key, holder.role)
+
+    def set_status(self, holder: Holder | int, status: str) -> None:
+        """Freezes, reopens or closes an account (a ledger-signed `account` record)."""
+        from ledger.admin import set_account_status
+
+        number = holder if isinstance(holder, int) else holder.number
+        with self.ledger.unit_of_work() as uow:
+            set_account_status(uow, number=number, status=status, now=self.now)
+            uow.commit()
+
+    def log_size(self) -> int:
+        with self.ledger.unit_of_work(write=False) as uow:
+            return uow.store.size()
+
+    def register_request(self, merchant: Holder, cents: int, *, expires: int | None = None) -> str:
+        """A payment request as a till registers it: its row only (the QR code is not made)."""
+        import hashlib
+        import secrets
+
+        from sqlalchemy import insert
+
+        pr = f"request {merchant.number} {cents} {self.now} ".encode() + secrets.token_bytes(8)
+        payreq = hashlib.sha256(pr).hexdigest()
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(tables.PAYMENT_REQUESTS).values(
+                    payreq=payreq,
+                    merchant=merchant.number,
+                    amount=cents,
+                    expires=self.now + 600 if expires is None else expires,
+                    pr=pr,
+                    registered=self.now,
+                )
+            )
+        return payreq

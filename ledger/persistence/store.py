@@ -10,8 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from ledger.accounts import Account, Applied, Key, Payment
 from ledger.log import CompactRange, NodeRef, leaf_hash
@@ -87,7 +101,7 @@ class LedgerStore:
         wanted = sorted(set(numbers))
         if not wanted:
             return []
-        query = select(A).where(A.c.number.in_(wanted)).order_by(A.c.number)
+        query = select(A).where(self._among(A.c.number, wanted)).order_by(A.c.number)
         if lock and not self.sqlite:
             query = query.with_for_update()
         return [_account(row) for row in self.connection.execute(query)]
@@ -103,7 +117,7 @@ class LedgerStore:
         wanted = sorted(set(kids))
         if not wanted:
             return {}
-        rows = self.connection.execute(select(K).where(K.c.kid.in_(wanted)))
+        rows = self.connection.execute(select(K).where(self._among(K.c.kid, wanted)))
         return {key.kid: key for key in map(_key, rows)}
 
     def entries_by_id(self, ids: Iterable[str]) -> dict[str, StoredEntry]:
@@ -112,7 +126,7 @@ class LedgerStore:
             return {}
         rows = self.connection.execute(
             select(E.c.idx, E.c.record_id, E.c.type, E.c.signed, E.c.sig, E.c.accepted).where(
-                E.c.record_id.in_(wanted)
+                self._among(E.c.record_id, wanted)
             )
         )
         return {
@@ -134,18 +148,25 @@ class LedgerStore:
         if refs.nonces:
             rows = self.connection.execute(
                 select(E.c.kid, E.c.nonce, E.c.record_id, E.c.idx).where(
-                    tuple_(E.c.kid, E.c.nonce).in_(sorted(refs.nonces))
+                    self._among(E.c.nonce, sorted({nonce for _, nonce in refs.nonces})),
+                    self._among(E.c.kid, sorted({kid for kid, _ in refs.nonces})),
                 )
             )
-            state.nonces = {(r.kid, r.nonce): (r.record_id, 0, r.idx) for r in rows}
+            state.nonces = {
+                (r.kid, r.nonce): (r.record_id, 0, r.idx)
+                for r in rows
+                if (r.kid, r.nonce) in refs.nonces
+            }
         if refs.ids:
             state.payments = self._payments(refs.ids)
         state.requests = {}
         if refs.payreqs:
             wanted = sorted(refs.payreqs)
-            paid = self.connection.execute(select(E.c.payreq).where(E.c.payreq.in_(wanted)))
+            paid = self.connection.execute(
+                select(E.c.payreq).where(self._among(E.c.payreq, wanted))
+            )
             state.paid_requests = {payreq: 0 for (payreq,) in paid}
-            rows = self.connection.execute(select(R).where(R.c.payreq.in_(wanted)))
+            rows = self.connection.execute(select(R).where(self._among(R.c.payreq, wanted)))
             state.requests = {
                 r.payreq: RegisteredRequest(r.merchant, r.amount, r.expires) for r in rows
             }
@@ -154,7 +175,7 @@ class LedgerStore:
     def _payments(self, ids: Iterable[str]) -> dict[str, Payment]:
         entries = self.connection.execute(
             select(E.c.record_id, E.c.idx, E.c.type).where(
-                E.c.record_id.in_(sorted(ids)), E.c.type.in_(("transfer", "reconversion"))
+                self._among(E.c.record_id, sorted(ids)), E.c.type.in_(("transfer", "reconversion"))
             )
         ).all()
         if not entries:
@@ -162,14 +183,14 @@ class LedgerStore:
         indexes = [e.idx for e in entries]
         legs = self.connection.execute(
             select(P.c.entry, P.c.leg, P.c.debit, P.c.credit, P.c.amount).where(
-                P.c.entry.in_(indexes)
+                self._among(P.c.entry, indexes)
             )
         ).all()
         settled = dict(
             self.connection.execute(
                 select(E.c.ref_idx, func.sum(P.c.amount))
                 .join(P, (P.c.entry == E.c.idx) & (P.c.leg == 0))
-                .where(E.c.ref_idx.in_(indexes))
+                .where(self._among(E.c.ref_idx, indexes))
                 .group_by(E.c.ref_idx)
             ).all()
         )
@@ -286,6 +307,12 @@ class LedgerStore:
         conn.execute(update(H).where(H.c.id == 1).values(size=state.size))
         return tree.root()
 
+    def _among(self, column: ColumnElement[Any], values: Sequence[object]) -> ColumnElement[bool]:
+        """`column IN values`; on PostgreSQL `= ANY(array)`, one prepared statement for any size."""
+        if self.sqlite:
+            return column.in_(values)
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
     def _update_balances(self, accounts: list[Account]) -> None:
         if self.sqlite:
             self.connection.execute(
@@ -349,7 +376,7 @@ class LedgerStore:
         found: dict[NodeRef, bytes] = {}
         if leaves:
             rows = self.connection.execute(
-                select(E.c.idx, E.c.leaf_hash).where(E.c.idx.in_(leaves))
+                select(E.c.idx, E.c.leaf_hash).where(self._among(E.c.idx, leaves))
             )
             found.update({(0, idx): bytes(h) for idx, h in rows})
         if inner:
