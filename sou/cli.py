@@ -111,8 +111,9 @@ def audit() -> None:
 @click.option("--ledger-key", help="The ledger's public key (hex) as published, to trust.")
 def audit_verify(file: Path, ledger_key: str | None) -> None:
     """Check every record, signature, checkpoint and invariant of FILE, offline."""
-    from ledger.audit import count_entries, verify_log
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from ledger.audit import count_entries, verify_log
 
     total = count_entries(file)
     with Progress(
