@@ -72,7 +72,11 @@ def upgrade_database(settings: Settings) -> tuple[Ledger, bool]:
     upgrade(ledger.engine)
     genesis = _genesis(ledger)
     if genesis is not None:
-        _check(ledger, genesis)
+        try:
+            _check(ledger, genesis)
+        except SetupError:
+            ledger.engine.dispose()
+            raise
         return ledger, False
     with ledger.unit_of_work() as uow:
         create_ledger(uow, now=ledger.clock())
@@ -84,8 +88,12 @@ def open_ledger(settings: Settings) -> Ledger:
     if not settings.ledger_key.exists():
         raise SetupError(f"no ledger key at {settings.ledger_key}: run `sou db upgrade` first")
     ledger = _ledger(settings, load_key_file(settings.ledger_key))
-    genesis = _genesis(ledger)
-    if genesis is None:
-        raise SetupError("the ledger is empty: run `sou db upgrade` first")
-    _check(ledger, genesis)
+    try:
+        genesis = _genesis(ledger)
+        if genesis is None:
+            raise SetupError("the ledger is empty: run `sou db upgrade` first")
+        _check(ledger, genesis)
+    except SetupError:
+        ledger.engine.dispose()
+        raise
     return ledger

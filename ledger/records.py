@@ -10,6 +10,7 @@ and nothing else: who may sign what, and what it does to balances, is `ledger.ru
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import json
 import re
@@ -206,6 +207,7 @@ def canonical_json(record: Mapping[str, object]) -> bytes:
         raise MalformedRecord("a string holds a lone surrogate: not valid Unicode") from None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_time(value: str) -> int:
     """Unix seconds of an already-validated `YYYY-MM-DDTHH:MM:SSZ` string."""
     try:

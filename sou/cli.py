@@ -45,7 +45,7 @@ def serve(host: str, port: int, workers: int) -> None:
     from ledger.bootstrap import open_ledger
 
     try:
-        open_ledger(_settings())  # fail early, with a clear message
+        open_ledger(_settings()).engine.dispose()  # fail early, with a clear message
     except SouError as error:
         _fail(error)
     uvicorn.run("sou.server:create", factory=True, host=host, port=port, workers=workers)
@@ -66,6 +66,7 @@ def db_upgrade() -> None:
         ledger, created = upgrade_database(settings)
     except SouError as error:
         _fail(error)
+    ledger.engine.dispose()
     click.echo(f"ledger {ledger.host} ({ledger.currency}), key {ledger.key.kid}")
     click.echo("created the genesis entry" if created else "database is up to date")
 
@@ -74,9 +75,11 @@ def _ledger() -> Ledger:
     from ledger.bootstrap import open_ledger
 
     try:
-        return open_ledger(_settings())
+        ledger = open_ledger(_settings())
     except SouError as error:
         _fail(error)
+    click.get_current_context().call_on_close(ledger.engine.dispose)
+    return ledger
 
 
 @main.group()
@@ -97,7 +100,10 @@ def pilot_load(residents: int, months: int, seed: int, if_empty: bool) -> None:
     if if_empty and not is_empty(ledger):
         click.echo("the ledger already holds data: pilot not loaded")
         return
-    summary = load_pilot(ledger, residents=residents, months=months, seed=seed)
+    try:
+        summary = load_pilot(ledger, residents=residents, months=months, seed=seed)
+    except SouError as error:
+        _fail(error)
     click.echo(summary)
 
 

@@ -117,6 +117,12 @@ PRICES = {  # typical basket, in cents, per merchant
 }
 
 
+class PilotError(SouError):
+    """The pilot's demo data cannot be loaded into this ledger."""
+
+    code = "pilot"
+
+
 @dataclass
 class Person:
     number: int
@@ -342,7 +348,13 @@ def _evening(pilot: Pilot, day: int) -> list[SignedRecord]:
 
 
 def load_pilot(ledger: Ledger, *, residents: int = 50, months: int = 3, seed: int = 2026) -> str:
-    """Loads the pilot into `ledger` (expected empty but for its genesis); returns a summary."""
+    """Loads the pilot into `ledger`, empty but for its genesis; returns a summary.
+
+    The pilot's history is dated in the past, so it can only go into an empty ledger: a log's
+    records are in the order they were accepted, and time does not run backwards.
+    """
+    if not is_empty(ledger):
+        raise PilotError("the ledger already holds accounts: the pilot goes into an empty one")
     days = months * 30
     start = (ledger.clock() // DAY - days) * DAY
     pilot = Pilot(ledger, random.Random(seed), start + 8 * 3600)
