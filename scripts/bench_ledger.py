@@ -198,6 +198,7 @@ def build_log(path: Path, sizes: list[int]) -> dict[int, Path]:
             size = conn.execute(text("SELECT size FROM log_head")).scalar_one()
         while size < target:
             n = min(1000, target - size)
+            now = NOW + size // 20  # twenty payments a second: time moves on, as in real life
             records = []
             for _ in range(n):
                 payer, payee = rng.sample(numbers, 2)
@@ -207,7 +208,7 @@ def build_log(path: Path, sizes: list[int]) -> dict[int, Path]:
                         key=keys[payer],
                         host=HOST,
                         currency=UNIT,
-                        now=NOW,
+                        now=now,
                         from_=str(payer),
                         to=str(payee),
                         amount=rng.randint(1, 500),
@@ -216,12 +217,12 @@ def build_log(path: Path, sizes: list[int]) -> dict[int, Path]:
                     )
                 )
             with ledger.unit_of_work() as uow:
-                post_records(uow, records=records, now=NOW)
+                post_records(uow, records=records, now=now)
                 uow.commit()
             size += n
         out = path / f"log-{target}.jsonl"
         with ledger.unit_of_work() as uow, out.open("w", encoding="utf-8") as handle:
-            export_log(uow, handle, now=NOW)
+            export_log(uow, handle, now=NOW + size // 20)
             uow.commit()
         files[target] = out
     ledger.engine.dispose()

@@ -45,4 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # Lookups by `= ANY(array)` keep one prepared statement for any batch size; a generic
+    # plan for them cannot know the array's length and may scan the whole log: plan each.
+    connect_args = {"options": "-c plan_cache_mode=force_custom_plan"}
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)

@@ -14,8 +14,12 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     ColumnElement,
     Connection,
+    LargeBinary,
+    SmallInteger,
+    String,
     Table,
     any_,
     bindparam,
@@ -42,6 +46,9 @@ N = t.TREE_NODES
 C = t.CHECKPOINTS
 H = t.LOG_HEAD
 R = t.PAYMENT_REQUESTS
+
+
+_PG_TYPES = {BigInteger: "int8", SmallInteger: "int2", String: "varchar", LargeBinary: "bytea"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,8 +365,9 @@ class LedgerStore:
             return
         columns = list(rows[0])
         raw = self.connection.connection.driver_connection
-        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
         with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            copy.set_types([_PG_TYPES[type(table.c[c].type)] for c in columns])
             for row in rows:
                 copy.write_row([row[c] for c in columns])
 
