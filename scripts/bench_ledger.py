@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from multiprocessing.queues import Queue
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -36,7 +37,7 @@ from ledger.export import export_log
 from ledger.persistence.database import make_engine
 from ledger.persistence.migrate import upgrade
 from ledger.posting import post_records
-from ledger.records import operation
+from ledger.records import SignedRecord, operation
 from ledger.signing import SigningKey
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +55,31 @@ def raw_verify_rate(n: int = 4000) -> float:
     for message, signature in zip(messages, signatures, strict=True):
         public.verify(signature, message)
     return n / (time.perf_counter() - start)
+
+
+def random_transfers(
+    rng: random.Random, keys: dict[int, SigningKey], count: int, *, now: int
+) -> list[SignedRecord]:
+    """`count` payments signed by random payers to random payees among `keys`."""
+    numbers = list(keys)
+    records = []
+    for _ in range(count):
+        payer, payee = rng.sample(numbers, 2)
+        records.append(
+            operation(
+                "transfer",
+                key=keys[payer],
+                host=HOST,
+                currency=UNIT,
+                now=now,
+                from_=str(payer),
+                to=str(payee),
+                amount=rng.randint(1, 500),
+                payreq=None,
+                ref=None,
+            )
+        )
+    return records
 
 
 def populate(url: str, ledger_key: SigningKey, holders: int) -> list[tuple[int, bytes]]:
@@ -103,28 +129,11 @@ def writer(
     count: int,
     batch: int,
     barrier: mp.synchronize.Barrier,
-    results: mp.Queue,  # type: ignore[name-defined]
+    results: Queue[tuple[int, float, float]],
 ) -> None:
     rng = random.Random(os.getpid())
     keys = {number: SigningKey.from_private_bytes(raw) for number, raw in people}
-    numbers = list(keys)
-    records = []
-    for _ in range(count):
-        payer, payee = rng.sample(numbers, 2)
-        records.append(
-            operation(
-                "transfer",
-                key=keys[payer],
-                host=HOST,
-                currency=UNIT,
-                now=NOW,
-                from_=str(payer),
-                to=str(payee),
-                amount=rng.randint(1, 500),
-                payreq=None,
-                ref=None,
-            )
-        )
+    records = random_transfers(rng, keys, count, now=NOW)
     ledger_key = SigningKey.from_private_bytes(seed)
     ledger = Ledger(make_engine(url), HOST, UNIT, ledger_key, "", lambda: NOW)
     with ledger.unit_of_work() as uow:  # warm the connection pool and the statement caches
@@ -148,7 +157,7 @@ def transfers_per_second(url: str, writers: int, per_writer: int, holders: int) 
     share = len(people) // writers  # each writer pays among its own accounts: no contention
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(writers)
-    results = ctx.Queue()
+    results: Queue[tuple[int, float, float]] = ctx.Queue()
     procs = [
         ctx.Process(
             target=writer,
@@ -189,7 +198,6 @@ def build_log(path: Path, sizes: list[int]) -> dict[int, Path]:
     seed = SigningKey.generate()
     people = populate(url, seed, 200)
     keys = {number: SigningKey.from_private_bytes(raw) for number, raw in people}
-    numbers = list(keys)
     ledger = Ledger(make_engine(url), HOST, UNIT, seed, "", lambda: NOW)
     rng = random.Random(7)
     files = {}
@@ -199,23 +207,7 @@ def build_log(path: Path, sizes: list[int]) -> dict[int, Path]:
         while size < target:
             n = min(1000, target - size)
             now = NOW + size // 20  # twenty payments a second: time moves on, as in real life
-            records = []
-            for _ in range(n):
-                payer, payee = rng.sample(numbers, 2)
-                records.append(
-                    operation(
-                        "transfer",
-                        key=keys[payer],
-                        host=HOST,
-                        currency=UNIT,
-                        now=now,
-                        from_=str(payer),
-                        to=str(payee),
-                        amount=rng.randint(1, 500),
-                        payreq=None,
-                        ref=None,
-                    )
-                )
+            records = random_transfers(rng, keys, n, now=now)
             with ledger.unit_of_work() as uow:
                 post_records(uow, records=records, now=now)
                 uow.commit()

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
     Connection,
     LargeBinary,
+    Row,
     SmallInteger,
     String,
     Table,
@@ -65,8 +67,8 @@ class StoredEntry:
         return self.signed + self.sig
 
 
-def _account(row: object) -> Account:
-    r = row._mapping  # type: ignore[attr-defined]
+def _account(row: Row[Any]) -> Account:
+    r = row._mapping
     return Account(
         number=r["number"],
         unit=r["unit"],
@@ -79,8 +81,8 @@ def _account(row: object) -> Account:
     )
 
 
-def _key(row: object) -> Key:
-    r = row._mapping  # type: ignore[attr-defined]
+def _key(row: Row[Any]) -> Key:
+    r = row._mapping
     return Key(
         kid=r["kid"],
         public_key=bytes(r["public_key"]),
@@ -364,9 +366,9 @@ class LedgerStore:
             self.connection.execute(insert(table), rows)
             return
         columns = list(rows[0])
-        raw = self.connection.connection.driver_connection
+        raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
             copy.set_types([_PG_TYPES[type(table.c[c].type)] for c in columns])
             for row in rows:
                 copy.write_row([row[c] for c in columns])
