@@ -3,7 +3,7 @@
 Prints, measured in the same run on this machine:
 - the raw Ed25519 verification rate (cryptography/OpenSSL, one core): the yardstick;
 - signed transfers per second through `post_records` (verify, lock, judge, append, commit)
-  on SQLite and on PostgreSQL, with 1 and 4 concurrent writer processes, batches of BATCH;
+  on SQLite and on PostgreSQL, with 1 and 4 concurrent writer processes, batches of --batch;
 - `sou audit verify` entries per second on exported logs of two sizes (≥ 200,000 entries),
   with the verifier's peak memory (max RSS of its process), to show it stays flat;
 each figure with its ratio to the raw verify rate.
@@ -43,7 +43,7 @@ from ledger.signing import SigningKey
 ROOT = Path(__file__).resolve().parents[1]
 HOST, UNIT = "bench.example.org", "RTZ"
 NOW = 1_780_000_000
-BATCH = 100
+BATCH = 250
 
 
 def raw_verify_rate(n: int = 4000) -> float:
@@ -151,7 +151,9 @@ def writer(
     ledger.engine.dispose()
 
 
-def transfers_per_second(url: str, writers: int, per_writer: int, holders: int) -> float:
+def transfers_per_second(
+    url: str, writers: int, per_writer: int, holders: int, batch: int = BATCH
+) -> float:
     seed = SigningKey.generate()
     people = populate(url, seed, holders)
     share = len(people) // writers  # each writer pays among its own accounts: no contention
@@ -166,7 +168,7 @@ def transfers_per_second(url: str, writers: int, per_writer: int, holders: int) 
                 seed.private_bytes,
                 people[w * share : (w + 1) * share],
                 per_writer,
-                BATCH,
+                batch,
                 barrier,
                 results,
             ),
@@ -246,7 +248,10 @@ def audit_rate(file: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test)")
+    parser.add_argument("--batch", type=int, default=BATCH, help="transfers per unit of work")
+    parser.add_argument("--only", choices=("sqlite", "postgresql", "audit"), help="one part")
     args = parser.parse_args()
+    batch = args.batch
     per_writer = 2_000 if args.quick else 12_000
     sizes = [20_000, 50_000] if args.quick else [50_000, 200_000]
 
@@ -258,21 +263,25 @@ def main() -> None:
         print(f"{label}: {rate:,.0f}/s  ({rate / raw:.2f} × raw verify)")
 
     with tempfile.TemporaryDirectory() as tmp:
-        for writers in (1, 4):
-            db = Path(tmp) / f"bench-{writers}.db"
-            rate = transfers_per_second(f"sqlite:///{db}", writers, per_writer, 400)
-            report(f"signed transfers, SQLite, {writers} writer(s), batch {BATCH}", rate)
-        pg = os.environ.get("SOU_BENCH_POSTGRES_URL") or os.environ.get("SOU_TEST_POSTGRES_URL")
-        if pg:
+        if args.only in (None, "sqlite"):
             for writers in (1, 4):
-                rate = transfers_per_second(fresh_postgres(pg), writers, per_writer, 400)
-                report(f"signed transfers, PostgreSQL, {writers} writer(s), batch {BATCH}", rate)
-        else:
+                db = Path(tmp) / f"bench-{writers}.db"
+                rate = transfers_per_second(f"sqlite:///{db}", writers, per_writer, 400, batch)
+                report(f"signed transfers, SQLite, {writers} writer(s), batch {batch}", rate)
+        pg = os.environ.get("SOU_BENCH_POSTGRES_URL") or os.environ.get("SOU_TEST_POSTGRES_URL")
+        if args.only in (None, "postgresql") and pg:
+            for writers in (1, 4):
+                url = fresh_postgres(pg)
+                rate = transfers_per_second(url, writers, per_writer, 400, batch)
+                report(f"signed transfers, PostgreSQL, {writers} writer(s), batch {batch}", rate)
+        elif args.only in (None, "postgresql"):
             print("PostgreSQL: no SOU_BENCH_POSTGRES_URL or SOU_TEST_POSTGRES_URL, not measured")
-        files = build_log(Path(tmp), sizes)
-        for size, file in files.items():
-            rate, seconds, rss = audit_rate(file)
-            report(f"audit verify, {size:,} entries ({seconds:.1f} s, peak RSS {rss} MiB)", rate)
+        if args.only in (None, "audit"):
+            files = build_log(Path(tmp), sizes)
+            for size, file in files.items():
+                rate, seconds, rss = audit_rate(file)
+                label = f"audit verify, {size:,} entries ({seconds:.1f} s, peak RSS {rss} MiB)"
+                report(label, rate)
     print(
         f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB"
     )
