@@ -18,16 +18,16 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ledger.audit import verify_log
 from ledger.checkpoint import open_checkpoint
 from ledger.context import Ledger
 from ledger.errors import ConcurrencyConflict, InsufficientFunds, InvariantViolation, SouError
+from ledger.export import export_log
 from ledger.log import CompactRange, leaf_hash
 from ledger.persistence import tables
 from ledger.persistence.database import make_engine
@@ -287,18 +287,14 @@ def checkpoint_problems(ledger: Ledger) -> list[str]:
 
 
 def exported_log_problems(ledger: Ledger, path: Path) -> list[str]:
-    """Exports the log to `path` and verifies it offline, when `ledger.audit` and
-    `ledger.export` exist (without them, `checkpoint_problems` is the check of the log)."""
-    if find_spec("ledger.audit") is None or find_spec("ledger.export") is None:
-        return []
-    export, audit = import_module("ledger.export"), import_module("ledger.audit")
+    """Exports the log to `path` and verifies it offline, as `sou audit verify` does."""
     with ledger.unit_of_work() as uow:
         size, root = log_root(uow.connection)
         with path.open("w", encoding="utf-8") as out:
-            export.export_log(uow, out)
+            export_log(uow, out)
         uow.commit()
     try:
-        report = audit.verify_log(path, ledger_key=ledger.key.public_bytes)
+        report = verify_log(path, ledger_key=ledger.key.public_bytes)
     except SouError as error:
         return [f"the exported log does not verify: {error}"]
     if (report.entries, report.root) != (size, root.hex()):
