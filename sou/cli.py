@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -17,7 +18,9 @@ from ledger.config import Settings
 from ledger.errors import AuditFailure, SouError
 
 if TYPE_CHECKING:
-    from ledger.context import Ledger
+    from ledger.context import Ledger, LedgerUnitOfWork
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -80,6 +83,18 @@ def _ledger() -> Ledger:
         _fail(error)
     click.get_current_context().call_on_close(ledger.engine.dispose)
     return ledger
+
+
+def _write(action: Callable[[LedgerUnitOfWork, int], T]) -> T:
+    """Runs `action(uow, now)` in one committed unit of work; a refusal ends the command."""
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work() as uow:
+            result = action(uow, ledger.clock())
+            uow.commit()
+    except SouError as error:
+        _fail(error)
+    return result
 
 
 @main.group()
@@ -188,14 +203,7 @@ def account_create(kind: str, name: str) -> None:
     """Open an account; prints its number."""
     from ledger.admin import open_account
 
-    ledger = _ledger()
-    try:
-        with ledger.unit_of_work() as uow:
-            number = open_account(uow, kind=kind, now=ledger.clock(), holder_name=name)
-            uow.commit()
-    except SouError as error:
-        _fail(error)
-    click.echo(number)
+    click.echo(_write(lambda uow, now: open_account(uow, kind=kind, now=now, holder_name=name)))
 
 
 @admin_account.command("status")
@@ -205,13 +213,7 @@ def account_status(number: int, status: str) -> None:
     """Freeze, reopen or close an account."""
     from ledger.admin import set_account_status
 
-    ledger = _ledger()
-    try:
-        with ledger.unit_of_work() as uow:
-            set_account_status(uow, number=number, status=status, now=ledger.clock())
-            uow.commit()
-    except SouError as error:
-        _fail(error)
+    _write(lambda uow, now: set_account_status(uow, number=number, status=status, now=now))
     click.echo(status)
 
 
@@ -227,15 +229,11 @@ def admin_enrol(account: int, role: str, refund_limit: int | None) -> None:
     """Issue a one-time enrolment code for a device of ACCOUNT; prints the code."""
     from ledger.admin import issue_enrolment_code
 
-    ledger = _ledger()
-    try:
-        with ledger.unit_of_work() as uow:
-            code = issue_enrolment_code(
-                uow, account=account, role=role, now=ledger.clock(), refund_limit=refund_limit
-            )
-            uow.commit()
-    except SouError as error:
-        _fail(error)
+    code = _write(
+        lambda uow, now: issue_enrolment_code(
+            uow, account=account, role=role, now=now, refund_limit=refund_limit
+        )
+    )
     click.echo(code)
 
 
@@ -283,11 +281,5 @@ def admin_revoke(kid: str) -> None:
     """Revoke a device key at once (a lost phone)."""
     from ledger.admin import revoke_key
 
-    ledger = _ledger()
-    try:
-        with ledger.unit_of_work() as uow:
-            revoke_key(uow, kid=kid, now=ledger.clock())
-            uow.commit()
-    except SouError as error:
-        _fail(error)
+    _write(lambda uow, now: revoke_key(uow, kid=kid, now=now))
     click.echo(f"revoked {kid}")
