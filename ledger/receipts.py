@@ -19,7 +19,7 @@ class Receipt:
     signed: bytes
     sig: bytes
 
-    def envelope(self) -> dict[str, object]:
+    def envelope(self) -> dict[str, Any]:
         return {"alg": "Ed25519", "record": self.record, "sig": b64url_encode(self.sig)}
 
 

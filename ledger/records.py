@@ -272,7 +272,7 @@ class SignedRecord:
         kid: str = self.record["kid"]
         return kid
 
-    def envelope(self) -> dict[str, object]:
+    def envelope(self) -> dict[str, Any]:
         return {"alg": "Ed25519", "record": dict(self.record), "sig": b64url_encode(self.sig)}
 
 

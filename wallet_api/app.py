@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 
 from ledger.context import Ledger
 from wallet_api import errors
-from wallet_api.routes import log
+from wallet_api.routes import log, wallet
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -27,6 +27,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     app.state.ledger = ledger
     errors.install(app)
     app.include_router(log.router)
+    app.include_router(wallet.router)
 
     @app.middleware("http")
     async def security_headers(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Out(BaseModel):
@@ -40,3 +40,19 @@ class EntryOut(Out):
 
 class EntriesOut(Out):
     entries: list[EntryOut]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class DeviceIn(In):
+    enrolment_code: str = Field(min_length=1, max_length=40)
+    public_key: str = Field(pattern="^[0-9a-f]{64}$")
+    label: str | None = Field(default=None, max_length=80)
+
+
+class DeviceOut(Out):
+    kid: str
+    account: str
+    role: str

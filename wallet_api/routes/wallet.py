@@ -1,0 +1,68 @@
+"""What a phone does: enrol its key, and pay with signed transfers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from ledger.admin import enrol_device
+from ledger.errors import MalformedRecord
+from ledger.posting import post_transfer
+from wallet_api.body import strict_json
+from wallet_api.deps import UnitOfWorkDep
+from wallet_api.schemas import DeviceIn, DeviceOut
+
+router = APIRouter(prefix="/v1", tags=["wallet"])
+
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["alg", "record", "sig"],
+    "additionalProperties": False,
+    "properties": {
+        "alg": {"const": "Ed25519"},
+        "record": {"type": "object", "description": "a transfer record (SPEC §4)"},
+        "sig": {"type": "string", "description": "base64url Ed25519 signature"},
+    },
+}
+
+
+@router.post("/devices", status_code=201)
+def enrol(body: DeviceIn, uow: UnitOfWorkDep) -> DeviceOut:
+    """Enrols a device's public key with a one-time enrolment code."""
+    try:
+        public_key = bytes.fromhex(body.public_key)
+    except ValueError:
+        raise MalformedRecord("public_key must be 64 hex digits") from None
+    enrolled = enrol_device(
+        uow,
+        code=body.enrolment_code,
+        public_key=public_key,
+        now=uow.ledger.clock(),
+        label=body.label,
+    )
+    uow.commit()
+    return DeviceOut(kid=enrolled.kid, account=str(enrolled.account), role=enrolled.role)
+
+
+@router.post(
+    "/transfers",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ENVELOPE_SCHEMA}},
+        }
+    },
+    responses={200: {"description": "a retry of a transfer already accepted: the same receipt"}},
+)
+async def create_transfer(request: Request, uow: UnitOfWorkDep) -> JSONResponse:
+    """Posts a signed transfer; returns the ledger's signed receipt."""
+    envelope = await strict_json(request)
+    if not isinstance(envelope, dict):
+        raise MalformedRecord("the body must be a signed transfer envelope")
+    posted = post_transfer(uow, envelope=envelope)
+    uow.commit()
+    receipt = posted.receipt(uow.ledger.key)
+    return JSONResponse(receipt.envelope(), status_code=200 if posted.retry else 201)
