@@ -61,6 +61,12 @@ class LedgerError(SouError):
     code = "ledger-error"
 
 
+class AuthenticationError(LedgerError):
+    """The challenge or the bearer token is missing, unknown, used, expired or wrong."""
+
+    code = "unauthenticated"
+
+
 class InvalidSignature(LedgerError):
     """The signature does not verify for this key and these bytes."""
 

@@ -7,7 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ledger.accounts import Key
+from ledger.auth import authenticate
 from ledger.context import Ledger, LedgerUnitOfWork
+from ledger.errors import AuthenticationError
 
 
 def get_ledger(request: Request) -> Ledger:
@@ -25,6 +28,20 @@ def writing_unit_of_work(request: Request) -> Iterator[LedgerUnitOfWork]:
         yield uow
 
 
+def optional_device(
+    request: Request, uow: Annotated[LedgerUnitOfWork, Depends(reading_unit_of_work)]
+) -> Key | None:
+    """The device whose bearer token the request carries, if it carries one."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthenticationError("use `Authorization: Bearer <token>`")
+    return authenticate(uow, token=token.strip(), now=uow.ledger.clock())
+
+
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 ReadingUnitOfWork = Annotated[LedgerUnitOfWork, Depends(reading_unit_of_work)]
+OptionalDevice = Annotated[Key | None, Depends(optional_device)]
 UnitOfWorkDep = Annotated[LedgerUnitOfWork, Depends(writing_unit_of_work)]

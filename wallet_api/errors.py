@@ -18,6 +18,7 @@ TYPE_PREFIX = "urn:sou:problem:"
 
 # Most specific first: the first class an error is an instance of gives its status.
 STATUS: tuple[tuple[type[e.SouError], int], ...] = (
+    (e.AuthenticationError, 401),
     (e.InvalidSignature, 401),
     (e.UnknownKey, 401),
     (e.RevokedKey, 401),

@@ -56,3 +56,49 @@ class DeviceOut(Out):
     kid: str
     account: str
     role: str
+
+
+class ChallengeIn(In):
+    kid: str = Field(pattern="^[0-9a-f]{8}$")
+
+
+class ChallengeOut(Out):
+    challenge: str
+
+
+class TokenIn(In):
+    kid: str = Field(pattern="^[0-9a-f]{8}$")
+    challenge: str = Field(min_length=1, max_length=64)
+    sig: str = Field(min_length=1, max_length=100)
+
+
+class TokenOut(Out):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class AccountOut(Out):
+    number: str
+    kind: str
+    name: str | None
+    currency: str
+    status: str
+    balance: int | None = Field(description="cents; only for the holder's own devices")
+
+
+class HistoryItemOut(Out):
+    entry: int
+    transfer: str
+    type: str
+    direction: str
+    counterpart: str
+    amount: int
+    accepted: str
+    memo: str
+    ref: str | None
+
+
+class HistoryOut(Out):
+    items: list[HistoryItemOut]
+    next_cursor: int | None

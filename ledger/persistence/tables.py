@@ -182,6 +182,16 @@ class PaymentRequest(Base):
     registered: Mapped[int] = mapped_column(BigInteger)
 
 
+class AuthChallenge(Base):
+    """A one-time challenge a device signs to get a short-lived reading token."""
+
+    __tablename__ = "auth_challenges"
+    challenge: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kid: Mapped[str] = mapped_column(String(8), index=True)
+    expires: Mapped[int] = mapped_column(BigInteger)
+    used: Mapped[bool] = mapped_column(Boolean)
+
+
 class Holder(Base):
     """Personal data about an account's holder, kept outside the log so it can be erased."""
 
@@ -207,4 +217,5 @@ TREE_NODES = _table(TreeNode)
 CHECKPOINTS = _table(Checkpoint)
 PAYMENT_REQUESTS = _table(PaymentRequest)
 HOLDERS = _table(Holder)
+AUTH_CHALLENGES = _table(AuthChallenge)
 IMMUTABLE_TABLES = ("entries", "postings", "tree_nodes", "checkpoints")

@@ -1,0 +1,88 @@
+"""Read models: an account as its holder or the public sees it, and its history.
+
+These are queries, not methods of the ledger's aggregates; they read the cached balances and
+the postings, newest first, paged by entry index (a stable cursor: the log only grows).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import UnknownAccount
+from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, POSTINGS
+from ledger.records import format_time
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    number: int
+    kind: str
+    name: str | None
+    unit: str
+    status: str
+    balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    entry: int
+    transfer: str
+    type: str
+    direction: str  # "in" or "out", seen from the account
+    counterpart: int
+    amount: int
+    accepted: str
+    memo: str
+    ref: str | None
+
+
+def account_view(uow: LedgerUnitOfWork, *, number: int) -> AccountView:
+    row = uow.connection.execute(
+        select(ACCOUNTS, HOLDERS.c.name.label("holder"))
+        .outerjoin(HOLDERS, HOLDERS.c.account == ACCOUNTS.c.number)
+        .where(ACCOUNTS.c.number == number)
+    ).first()
+    if row is None:
+        raise UnknownAccount(f"no account {number}", account=str(number))
+    return AccountView(
+        row.number, row.kind, row.holder or row.name, row.unit, row.status, row.credits - row.debits
+    )
+
+
+def history(
+    uow: LedgerUnitOfWork, *, number: int, before: int | None = None, limit: int = 50
+) -> list[HistoryItem]:
+    """The account's movements, newest first, strictly before entry `before` if given."""
+    query = (
+        select(POSTINGS, ENTRIES.c.record_id, ENTRIES.c.type, ENTRIES.c.signed, ENTRIES.c.accepted)
+        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
+        .where(or_(POSTINGS.c.debit == number, POSTINGS.c.credit == number))
+        .order_by(POSTINGS.c.entry.desc(), POSTINGS.c.leg)
+        .limit(max(1, min(limit, MAX_PAGE + 1)))
+    )
+    if before is not None:
+        query = query.where(POSTINGS.c.entry < before)
+    items = []
+    for row in uow.connection.execute(query):
+        record = json.loads(bytes(row.signed).split(b"\n", 1)[1])
+        outgoing = row.debit == number
+        items.append(
+            HistoryItem(
+                entry=row.entry,
+                transfer=row.record_id,
+                type=row.type,
+                direction="out" if outgoing else "in",
+                counterpart=row.credit if outgoing else row.debit,
+                amount=row.amount,
+                accepted=format_time(row.accepted),
+                memo=record.get("memo", ""),
+                ref=record.get("ref"),
+            )
+        )
+    return items

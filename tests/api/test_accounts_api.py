@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.auth import auth_message
+from ledger.signing import b64url_encode
+from tests.support import HOST, Holder, World
+from wallet_api.app import create_app
+
+
+@pytest.fixture
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(world.ledger)) as client:
+        yield client
+
+
+def sign_in(client: TestClient, holder: Holder) -> dict[str, str]:
+    challenge = client.post("/v1/auth/challenge", json={"kid": holder.key.kid}).json()["challenge"]
+    sig = b64url_encode(holder.key.sign(auth_message(HOST, challenge)))
+    body = {"kid": holder.key.kid, "challenge": challenge, "sig": sig}
+    token = client.post("/v1/auth/token", json=body).json()["access_token"]
+    return {"authorization": f"Bearer {token}"}
+
+
+def problem(response: Any) -> str:
+    assert response.headers["content-type"] == "application/problem+json"
+    kind: str = response.json()["type"]
+    return kind.removeprefix("urn:sou:problem:")
+
+
+def test_a_resident_signs_in_and_reads_balance_and_history(
+    world: World, client: TestClient
+) -> None:
+    alice, shop = world.resident(balance=40_00), world.merchant()
+    world.pay(alice, shop, 12_00, memo="Pain et fromage")
+    headers = sign_in(client, alice)
+    account = client.get(f"/v1/accounts/{alice.number}", headers=headers).json()
+    assert account["balance"] == 28_00
+    assert account["kind"] == "resident"
+    items = client.get(f"/v1/accounts/{alice.number}/transfers", headers=headers).json()["items"]
+    assert [(i["direction"], i["amount"], i["type"]) for i in items] == [
+        ("out", 12_00, "transfer"),
+        ("in", 40_00, "conversion"),
+    ]
+    assert items[0]["memo"] == "Pain et fromage"
+    assert items[0]["counterpart"] == shop.account
+
+
+def test_history_is_paged_newest_first_with_a_cursor(world: World, client: TestClient) -> None:
+    alice, shop = world.resident(balance=40_00), world.merchant()
+    for cents in (1_00, 2_00, 3_00):
+        world.pay(alice, shop, cents)
+    headers = sign_in(client, alice)
+    url = f"/v1/accounts/{alice.number}/transfers"
+    first = client.get(url, params={"limit": 2}, headers=headers).json()
+    second = client.get(
+        url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers
+    ).json()
+    amounts = [i["amount"] for i in first["items"] + second["items"]]
+    assert amounts == [3_00, 2_00, 1_00, 40_00]
+    assert second["next_cursor"] is None
+
+
+def test_a_resident_never_reads_another_residents_account(world: World, client: TestClient) -> None:
+    alice, bob = world.resident(balance=5_00), world.resident(balance=7_00)
+    headers = sign_in(client, alice)
+    response = client.get(f"/v1/accounts/{bob.number}", headers=headers)
+    assert response.status_code == 403
+    assert problem(response) == "not-authorized"
+    history = client.get(f"/v1/accounts/{bob.number}/transfers", headers=headers)
+    assert history.status_code == 403
+    anonymous = client.get(f"/v1/accounts/{bob.number}")
+    assert anonymous.status_code == 401
+    assert problem(anonymous) == "unauthenticated"
+
+
+def test_anyone_sees_a_merchants_public_card_without_its_balance(
+    world: World, client: TestClient
+) -> None:
+    shop = world.merchant(balance=9_00)
+    card = client.get(f"/v1/accounts/{shop.number}").json()
+    assert card["kind"] == "merchant"
+    assert card["balance"] is None
+
+
+def test_a_challenge_is_used_once(world: World, client: TestClient) -> None:
+    alice = world.resident()
+    challenge = client.post("/v1/auth/challenge", json={"kid": alice.key.kid}).json()["challenge"]
+    sig = b64url_encode(alice.key.sign(auth_message(HOST, challenge)))
+    body = {"kid": alice.key.kid, "challenge": challenge, "sig": sig}
+    assert client.post("/v1/auth/token", json=body).status_code == 200
+    again = client.post("/v1/auth/token", json=body)
+    assert again.status_code == 401
+    assert problem(again) == "unauthenticated"
+
+
+def test_an_expired_challenge_or_a_wrong_signature_gives_no_token(
+    world: World, client: TestClient
+) -> None:
+    alice = world.resident()
+    challenge = client.post("/v1/auth/challenge", json={"kid": alice.key.kid}).json()["challenge"]
+    wrong = b64url_encode(alice.key.sign(auth_message("other.example.org", challenge)))
+    response = client.post(
+        "/v1/auth/token", json={"kid": alice.key.kid, "challenge": challenge, "sig": wrong}
+    )
+    assert problem(response) == "invalid-signature"
+    world.now += 121
+    sig = b64url_encode(alice.key.sign(auth_message(HOST, challenge)))
+    late = client.post(
+        "/v1/auth/token", json={"kid": alice.key.kid, "challenge": challenge, "sig": sig}
+    )
+    assert problem(late) == "unauthenticated"
+
+
+def test_the_token_of_a_revoked_key_opens_nothing(world: World, client: TestClient) -> None:
+    alice = world.resident(balance=5_00)
+    headers = sign_in(client, alice)
+    assert client.get(f"/v1/accounts/{alice.number}", headers=headers).status_code == 200
+    world.revoke(alice.key)
+    response = client.get(f"/v1/accounts/{alice.number}", headers=headers)
+    assert response.status_code == 401
+    assert problem(response) == "revoked-key"
+
+
+def test_an_expired_or_forged_token_is_refused(world: World, client: TestClient) -> None:
+    alice = world.resident(balance=5_00)
+    headers = sign_in(client, alice)
+    world.now += 901
+    expired = client.get(f"/v1/accounts/{alice.number}", headers=headers)
+    assert problem(expired) == "unauthenticated"
+    forged = {"authorization": headers["authorization"][:-4] + "AAAA"}
+    assert problem(client.get(f"/v1/accounts/{alice.number}", headers=forged)) == "unauthenticated"
+    assert (
+        problem(client.get(f"/v1/accounts/{alice.number}", headers={"authorization": "Basic x"}))
+        == "unauthenticated"
+    )

@@ -1,0 +1,100 @@
+"""Accounts as their holders see them (with a bearer token) and as the public sees merchants."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from ledger import queries
+from ledger.auth import exchange_token, issue_challenge
+from ledger.errors import AuthenticationError, NotAuthorized
+from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.schemas import (
+    AccountOut,
+    ChallengeIn,
+    ChallengeOut,
+    HistoryItemOut,
+    HistoryOut,
+    TokenIn,
+    TokenOut,
+)
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+@router.post("/auth/challenge")
+def challenge(body: ChallengeIn, uow: UnitOfWorkDep) -> ChallengeOut:
+    issued = issue_challenge(uow, kid=body.kid, now=uow.ledger.clock())
+    uow.commit()
+    return ChallengeOut(challenge=issued)
+
+
+@router.post("/auth/token")
+def token(body: TokenIn, uow: UnitOfWorkDep) -> TokenOut:
+    given = exchange_token(
+        uow, kid=body.kid, challenge=body.challenge, sig=body.sig, now=uow.ledger.clock()
+    )
+    uow.commit()
+    return TokenOut(access_token=given.access_token, expires_in=given.expires_in)
+
+
+@router.get("/accounts/{number}")
+def get_account(number: int, uow: ReadingUnitOfWork, device: OptionalDevice) -> AccountOut:
+    """The holder's own account with its balance, or a merchant's public card."""
+    view = queries.account_view(uow, number=number)
+    if device is not None and device.account == number:
+        return AccountOut(
+            number=str(view.number),
+            kind=view.kind,
+            name=view.name,
+            currency=view.unit,
+            status=view.status,
+            balance=view.balance,
+        )
+    if view.kind == "merchant":
+        return AccountOut(
+            number=str(view.number),
+            kind=view.kind,
+            name=view.name,
+            currency=view.unit,
+            status=view.status,
+            balance=None,
+        )
+    if device is None:
+        raise AuthenticationError("a bearer token of this account's device is needed")
+    raise NotAuthorized("a device reads only its own account")
+
+
+@router.get("/accounts/{number}/transfers")
+def get_history(
+    number: int,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    cursor: int | None = Query(default=None, ge=0, description="the `next_cursor` of a page"),
+    limit: int = Query(default=50, ge=1, le=queries.MAX_PAGE),
+) -> HistoryOut:
+    """The account's movements, newest first; only for the account's own devices."""
+    if device is None:
+        raise AuthenticationError("a bearer token of this account's device is needed")
+    if device.account != number:
+        raise NotAuthorized("a device reads only its own account's history")
+    items = queries.history(uow, number=number, before=cursor, limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    next_cursor = items[-1].entry if more else None
+    return HistoryOut(
+        items=[
+            HistoryItemOut(
+                entry=i.entry,
+                transfer=i.transfer,
+                type=i.type,
+                direction=i.direction,
+                counterpart=str(i.counterpart),
+                amount=i.amount,
+                accepted=i.accepted,
+                memo=i.memo,
+                ref=i.ref,
+            )
+            for i in items
+        ],
+        next_cursor=next_cursor,
+    )
