@@ -195,7 +195,14 @@ def _path_for_host(url: str, *, host: str, kind: str) -> str:
 
 def parse_request_url(url: str, *, host: str) -> PaymentRequest:
     """Read a request URL of this host; the base32 may be in either case, never padded."""
-    encoded = _path_for_host(url, host=host, kind="R").upper()
+    return parse_request_base32(_path_for_host(url, host=host, kind="R"))
+
+
+def parse_request_base32(text: str) -> PaymentRequest:
+    """A payment request from its unpadded RFC 4648 base32 form, in either case."""
+    if not isinstance(text, str) or not text.isascii():
+        raise PaymentRequestError("the payment request is not unpadded base32")
+    encoded = text.upper()
     if not _BASE32.fullmatch(encoded) or len(encoded) % 8 in (1, 3, 6):
         raise PaymentRequestError("the payment request is not unpadded base32")
     try:

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 
 from ledger.context import Ledger
 from wallet_api import errors
-from wallet_api.routes import accounts, log, wallet
+from wallet_api.routes import accounts, log, merchants, wallet
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -29,6 +29,7 @@ def create_app(ledger: Ledger) -> FastAPI:
     app.include_router(log.router)
     app.include_router(wallet.router)
     app.include_router(accounts.router)
+    app.include_router(merchants.router)
 
     @app.middleware("http")
     async def security_headers(

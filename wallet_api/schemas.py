@@ -102,3 +102,21 @@ class HistoryItemOut(Out):
 class HistoryOut(Out):
     items: list[HistoryItemOut]
     next_cursor: int | None
+
+
+class PaymentRequestIn(In):
+    pr: str = Field(min_length=1, max_length=200, description="unpadded base32 of the request")
+
+
+class PaymentRequestOut(Out):
+    payreq: str
+    status: str
+    merchant: str
+    amount: int
+    expires: str
+    receipt: dict[str, Any] | None
+
+
+class RevokedOut(Out):
+    kid: str
+    status: str

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from ledger.admin import enrol_device
-from ledger.errors import MalformedRecord
+from ledger.admin import enrol_device, revoke_key
+from ledger.errors import AuthenticationError, MalformedRecord, NotAuthorized
 from ledger.posting import post_transfer
 from wallet_api.body import strict_json
-from wallet_api.deps import UnitOfWorkDep
-from wallet_api.schemas import DeviceIn, DeviceOut
+from wallet_api.deps import OptionalDevice, UnitOfWorkDep
+from wallet_api.schemas import DeviceIn, DeviceOut, RevokedOut
 
 router = APIRouter(prefix="/v1", tags=["wallet"])
 
@@ -66,3 +66,18 @@ async def create_transfer(request: Request, uow: UnitOfWorkDep) -> JSONResponse:
     uow.commit()
     receipt = posted.receipt(uow.ledger.key)
     return JSONResponse(receipt.envelope(), status_code=200 if posted.retry else 201)
+
+
+@router.post("/devices/{kid}/revoke")
+def revoke(
+    device: OptionalDevice, uow: UnitOfWorkDep, kid: str = Path(pattern="^[0-9a-f]{8}$")
+) -> RevokedOut:
+    """Revokes a key of the same account at once (a lost phone), from another of its devices."""
+    if device is None:
+        raise AuthenticationError("a bearer token of a device of the same account is needed")
+    target = uow.store.keys([kid]).get(kid)
+    if target is None or target.account != device.account:
+        raise NotAuthorized("a device revokes only keys of its own account")
+    revoke_key(uow, kid=kid, now=uow.ledger.clock(), by=device.kid)
+    uow.commit()
+    return RevokedOut(kid=kid, status="revoked")

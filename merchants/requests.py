@@ -1,0 +1,71 @@
+"""Payment requests at the till: registration, single use, expiry and status.
+
+A till signs a request (amount, expiry, its own reference) with a merchant or cashier key and
+registers it; the payer's transfer names its hash in `payreq`, and the ledger refuses a second
+payment of it, another amount, another payee, or a payment after its expiry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import NotAuthorized, PaymentRequestError, RevokedKey, UnknownKey
+from ledger.persistence.store import StoredEntry
+from ledger.persistence.tables import ENTRIES, PAYMENT_REQUESTS
+from merchants.payment_requests import PaymentRequest, check_expiry, verify_request
+
+TILL_ROLES = ("merchant", "cashier")
+R = PAYMENT_REQUESTS
+
+
+@dataclass(frozen=True, slots=True)
+class RequestStatus:
+    payreq: str
+    status: str  # "open", "paid" or "expired"
+    merchant: int
+    amount: int
+    expires: int
+    payment: StoredEntry | None = None
+
+
+def register_request(uow: LedgerUnitOfWork, *, pr: PaymentRequest, now: int) -> RequestStatus:
+    """Registers a till's signed request; registering the same request again is harmless."""
+    key = uow.store.keys([pr.kid]).get(pr.kid)
+    if key is None:
+        raise UnknownKey(f"no key {pr.kid} is enrolled", kid=pr.kid)
+    if key.status != "active":
+        raise RevokedKey(f"key {pr.kid} was revoked", kid=pr.kid)
+    if key.role not in TILL_ROLES or key.account != pr.merchant:
+        raise NotAuthorized(f"key {pr.kid} does not sign requests for account {pr.merchant}")
+    verify_request(pr, host=uow.ledger.host, public_key=key.public_key)
+    existing = uow.connection.execute(select(R.c.payreq).where(R.c.payreq == pr.payreq)).first()
+    if existing is None:
+        check_expiry(pr, now=now)
+        uow.connection.execute(
+            insert(R).values(
+                payreq=pr.payreq,
+                merchant=pr.merchant,
+                amount=pr.amount,
+                expires=pr.expires,
+                pr=pr.to_bytes(),
+                registered=now,
+            )
+        )
+    return request_status(uow, payreq=pr.payreq, now=now)
+
+
+def request_status(uow: LedgerUnitOfWork, *, payreq: str, now: int) -> RequestStatus:
+    row = uow.connection.execute(select(R).where(R.c.payreq == payreq)).first()
+    if row is None:
+        raise PaymentRequestError("this payment request is not registered")
+    paid = uow.connection.execute(
+        select(ENTRIES.c.record_id).where(ENTRIES.c.payreq == payreq)
+    ).scalar()
+    if paid is not None:
+        entry = uow.store.entries_by_id([paid])[paid]
+        return RequestStatus(payreq, "paid", row.merchant, row.amount, row.expires, entry)
+    status = "expired" if now > row.expires else "open"
+    return RequestStatus(payreq, status, row.merchant, row.amount, row.expires)
