@@ -423,6 +423,11 @@ class LedgerStore:
     def add_checkpoint(self, size: int, root: bytes, note: str, *, now: int) -> None:
         self.connection.execute(insert(C).values(size=size, root=root, note=note, created=now))
 
+    def payment_request(self, payreq: str) -> bytes:
+        """The registered request's bytes (as the till signed them)."""
+        pr: bytes = self.connection.execute(select(R.c.pr).where(R.c.payreq == payreq)).scalar_one()
+        return bytes(pr)
+
     def account(self, number: int) -> Account | None:
         row = self.connection.execute(select(A).where(A.c.number == number)).first()
         return None if row is None else _account(row)

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
 
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response, StreamingResponse
+
+from ledger.context import Ledger
+from ledger.errors import UnknownAccount
 from ledger.posting import Posted
 from ledger.records import format_time, parse_leaf
-from merchants.payment_requests import parse_request_base32
+from merchants.payment_requests import (
+    parse_request,
+    parse_request_base32,
+    request_url,
+    static_merchant_url,
+)
+from merchants.qr import qr_png, qr_svg
 from merchants.requests import RequestStatus, register_request, request_status
-from wallet_api.deps import ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.schemas import PaymentRequestIn, PaymentRequestOut
 
 router = APIRouter(prefix="/v1", tags=["merchants"])
@@ -45,3 +59,56 @@ def get_status(
 ) -> PaymentRequestOut:
     """`open`, `expired`, or `paid` with the ledger's receipt."""
     return _out(request_status(uow, payreq=payreq, now=uow.ledger.clock()), uow)
+
+
+PayreqPath = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]
+ImageFormat = Literal["png", "svg"]
+MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
+POLL = 0.25  # seconds between looks at the ledger while a till waits
+
+
+def _image(payload: str, image_format: ImageFormat) -> Response:
+    body = qr_png(payload) if image_format == "png" else qr_svg(payload)
+    return Response(body, media_type=MEDIA[image_format])
+
+
+@router.get("/payment-requests/{payreq}/qr.{image_format}", response_class=Response)
+def request_qr(uow: ReadingUnitOfWork, payreq: PayreqPath, image_format: ImageFormat) -> Response:
+    """The request's QR code (its `HTTPS://HOST/R/…` URL), for the till's screen."""
+    request_status(uow, payreq=payreq, now=uow.ledger.clock())
+    row = uow.store.payment_request(payreq)
+    return _image(request_url(uow.ledger.host, parse_request(row)), image_format)
+
+
+@router.get("/merchants/{number}/qr.{image_format}", response_class=Response)
+def merchant_qr(uow: ReadingUnitOfWork, number: int, image_format: ImageFormat) -> Response:
+    """The merchant's static code (`HTTPS://HOST/M/<number>`), for a printed sticker."""
+    account = uow.store.account(number)
+    if account is None or account.kind != "merchant":
+        raise UnknownAccount(f"no merchant {number}", account=str(number))
+    return _image(static_merchant_url(uow.ledger.host, number), image_format)
+
+
+def _snapshot(ledger: Ledger, payreq: str) -> PaymentRequestOut:
+    with ledger.unit_of_work(write=False) as uow:
+        return _out(request_status(uow, payreq=payreq, now=ledger.clock()), uow)
+
+
+@router.get("/payment-requests/{payreq}/events", response_class=StreamingResponse)
+async def request_events(request: Request, ledger: LedgerDep, payreq: PayreqPath) -> Response:
+    """Server-Sent Events: the request's status now, then at each change until paid or expired."""
+    first = _snapshot(ledger, payreq)  # an unknown request is a problem, not a stream
+
+    async def stream() -> AsyncIterator[str]:
+        last, current = None, first
+        while True:
+            if current != last:
+                yield f"event: status\ndata: {json.dumps(current.model_dump())}\n\n"
+                last = current
+            if current.status != "open" or await request.is_disconnected():
+                return
+            await asyncio.sleep(POLL)
+            current = await asyncio.to_thread(_snapshot, ledger, payreq)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
