@@ -7,9 +7,9 @@ an amount written `12.5` or `1e3`, or a key given twice, is refused rather than 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from ledger.errors import FormatError
 
@@ -54,7 +54,12 @@ def parse_strict(body: bytes) -> Any:
 
 
 async def strict_json(request: Request) -> Any:
+    """The request's body, parsed strictly (a dependency: routes that use it can stay sync,
+    so that their database waits never block the event loop)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise MalformedJSON(f"the body is larger than {MAX_BODY} bytes")
     return parse_strict(await request.body())
+
+
+StrictJSON = Annotated[Any, Depends(strict_json)]

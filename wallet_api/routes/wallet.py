@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from ledger.admin import enrol_device, revoke_key
 from ledger.errors import AuthenticationError, MalformedRecord, NotAuthorized
 from ledger.posting import post_transfer
-from wallet_api.body import strict_json
+from wallet_api.body import StrictJSON
 from wallet_api.deps import OptionalDevice, UnitOfWorkDep
 from wallet_api.schemas import DeviceIn, DeviceOut, RevokedOut
 
@@ -57,9 +57,9 @@ def enrol(body: DeviceIn, uow: UnitOfWorkDep) -> DeviceOut:
     },
     responses={200: {"description": "a retry of a transfer already accepted: the same receipt"}},
 )
-async def create_transfer(request: Request, uow: UnitOfWorkDep) -> JSONResponse:
+def create_transfer(body: StrictJSON, uow: UnitOfWorkDep) -> JSONResponse:
     """Posts a signed transfer; returns the ledger's signed receipt."""
-    envelope = await strict_json(request)
+    envelope = body
     if not isinstance(envelope, dict):
         raise MalformedRecord("the body must be a signed transfer envelope")
     posted = post_transfer(uow, envelope=envelope)
