@@ -18,7 +18,7 @@ from ledger.config import Settings
 from ledger.context import Ledger
 from ledger.errors import SouError
 from ledger.persistence.database import make_engine
-from ledger.persistence.migrate import upgrade
+from ledger.persistence.migrate import is_current, upgrade
 from ledger.persistence.tables import ENTRIES
 from ledger.signing import SigningKey, create_key_file, load_key_file
 
@@ -93,6 +93,8 @@ def open_ledger(settings: Settings) -> Ledger:
         if genesis is None:
             raise SetupError("the ledger is empty: run `sou db upgrade` first")
         _check(ledger, genesis)
+        if not is_current(ledger.engine):
+            raise SetupError("the database schema is not up to date: run `sou db upgrade`")
     except SetupError:
         ledger.engine.dispose()
         raise

@@ -71,7 +71,7 @@ def db_upgrade() -> None:
         _fail(error)
     ledger.engine.dispose()
     click.echo(f"ledger {ledger.host} ({ledger.currency}), key {ledger.key.kid}")
-    click.echo("created the genesis entry" if created else "database is up to date")
+    click.echo("created the genesis entry" if created else "schema up to date; ledger found")
 
 
 def _ledger() -> Ledger:
