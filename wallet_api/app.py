@@ -8,8 +8,10 @@ from fastapi import FastAPI, Request, Response
 
 from ledger.context import Ledger
 from wallet_api import errors
+from wallet_api.ratelimit import AuthLimits
 from wallet_api.routes import accounts, log, merchants, wallet
 
+MAX_REQUEST = 64 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -25,6 +27,7 @@ def create_app(ledger: Ledger) -> FastAPI:
         description="The ledger of a citizen local currency: signed transfers, a verifiable log.",
     )
     app.state.ledger = ledger
+    app.state.auth_limits = AuthLimits()
     errors.install(app)
     app.include_router(log.router)
     app.include_router(wallet.router)
@@ -35,7 +38,13 @@ def create_app(ledger: Ledger) -> FastAPI:
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        length = request.headers.get("content-length", "0")
+        if not length.isdigit() or int(length) > MAX_REQUEST:
+            response: Response = errors.problem(
+                413, "too-large", "The request is too large", f"at most {MAX_REQUEST} bytes"
+            )
+        else:
+            response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger import errors as e
+from wallet_api.ratelimit import RateLimited
 
 PROBLEM = "application/problem+json"
 TYPE_PREFIX = "urn:sou:problem:"
@@ -26,6 +27,7 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (e.UnknownAccount, 404),
     (e.DuplicateConflict, 409),
     (e.ConcurrencyConflict, 503),
+    (RateLimited, 429),
     (e.InsufficientFunds, 422),
     (e.AccountNotOpen, 422),
     (e.ExpiredRecord, 422),
@@ -49,7 +51,7 @@ def status_of(error: e.SouError) -> int:
 def problem(status: int, code: str, title: str, detail: str, **extra: object) -> JSONResponse:
     body = {"type": TYPE_PREFIX + code, "title": title, "status": status, "detail": detail}
     body.update(extra)
-    headers = {"Retry-After": "1"} if status == 503 else None
+    headers = {"Retry-After": "1" if status == 503 else "60"} if status in (429, 503) else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -72,7 +74,9 @@ def install(app: FastAPI) -> None:
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        code = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
+            exc.status_code, "http-error"
+        )
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
 
     app.add_exception_handler(e.SouError, domain_error)

@@ -138,3 +138,22 @@ def test_an_expired_or_forged_token_is_refused(world: World, client: TestClient)
         problem(client.get(f"/v1/accounts/{alice.number}", headers={"authorization": "Basic x"}))
         == "unauthenticated"
     )
+
+
+def test_authentication_is_rate_limited_per_key(world: World, client: TestClient) -> None:
+    alice, bob = world.resident(), world.resident()
+    for _ in range(10):
+        assert client.post("/v1/auth/challenge", json={"kid": alice.key.kid}).status_code == 200
+    refused = client.post("/v1/auth/challenge", json={"kid": alice.key.kid})
+    assert refused.status_code == 429
+    assert problem(refused) == "rate-limited"
+    assert refused.headers["retry-after"] == "60"
+    assert client.post("/v1/auth/challenge", json={"kid": bob.key.kid}).status_code == 200
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(client: TestClient) -> None:
+    response = client.post(
+        "/v1/devices", content=b"x" * (65 * 1024), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert problem(response) == "too-large"

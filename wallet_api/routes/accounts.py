@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from ledger import queries
 from ledger.auth import exchange_token, issue_challenge
 from ledger.errors import AuthenticationError, NotAuthorized
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.ratelimit import AuthLimits
 from wallet_api.schemas import (
     AccountOut,
     ChallengeIn,
@@ -21,15 +22,22 @@ from wallet_api.schemas import (
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
+def _limit(request: Request, kid: str) -> None:
+    limits: AuthLimits = request.app.state.auth_limits
+    limits.check(kid=kid, client=request.client.host if request.client else "unknown")
+
+
 @router.post("/auth/challenge")
-def challenge(body: ChallengeIn, uow: UnitOfWorkDep) -> ChallengeOut:
+def challenge(body: ChallengeIn, uow: UnitOfWorkDep, request: Request) -> ChallengeOut:
+    _limit(request, body.kid)
     issued = issue_challenge(uow, kid=body.kid, now=uow.ledger.clock())
     uow.commit()
     return ChallengeOut(challenge=issued)
 
 
 @router.post("/auth/token")
-def token(body: TokenIn, uow: UnitOfWorkDep) -> TokenOut:
+def token(body: TokenIn, uow: UnitOfWorkDep, request: Request) -> TokenOut:
+    _limit(request, body.kid)
     given = exchange_token(
         uow, kid=body.kid, challenge=body.challenge, sig=body.sig, now=uow.ledger.clock()
     )

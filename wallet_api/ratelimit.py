@@ -1,0 +1,51 @@
+"""Rate limits on authentication: a few challenges and tokens a minute per key and per client.
+
+In memory, per worker process: it slows down guessing and flooding, it is not an account
+lockout. Behind a reverse proxy, set the proxy to pass the client address (uvicorn's
+`--proxy-headers`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+
+from ledger.errors import SouError
+
+
+class RateLimited(SouError):
+    """Too many authentication attempts; try again later."""
+
+    code = "rate-limited"
+
+
+class SlidingWindow:
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits[key]
+            while hits and hits[0] <= now - self.seconds:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                raise RateLimited(f"at most {self.limit} attempts in {self.seconds:.0f} s")
+            hits.append(now)
+            if len(self._hits) > 100_000:  # forget idle clients rather than grow for ever
+                for idle in [k for k, v in self._hits.items() if not v]:
+                    del self._hits[idle]
+
+
+class AuthLimits:
+    def __init__(self, per_key: int = 10, per_client: int = 30, seconds: float = 60) -> None:
+        self.per_key = SlidingWindow(per_key, seconds)
+        self.per_client = SlidingWindow(per_client, seconds)
+
+    def check(self, *, kid: str, client: str) -> None:
+        self.per_client.hit(client)
+        self.per_key.hit(kid)
