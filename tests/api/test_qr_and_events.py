@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import cairosvg
+import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from fastapi.testclient import TestClient
@@ -88,3 +89,16 @@ def test_a_till_sees_its_request_turn_paid_through_server_sent_events(
     assert [e["status"] for e in events] == ["open", "paid"]
     assert events[-1]["receipt"]["record"]["payreq"] == pr.payreq
     assert time.monotonic() - started < 5
+
+
+def test_a_merchant_prints_a_pdf_sticker_whose_code_decodes(
+    world: World, client: TestClient
+) -> None:
+    shop = world.merchant()
+    response = client.get(f"/v1/merchants/{shop.number}/sticker.pdf")
+    assert response.headers["content-type"] == "application/pdf"
+    document = pdfium.PdfDocument(response.content)
+    page = document[0].render(scale=1).to_pil()
+    (barcode,) = zxingcpp.read_barcodes(page)
+    assert barcode.text == static_merchant_url(HOST, shop.number)
+    document.close()

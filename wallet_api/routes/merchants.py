@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response, StreamingResponse
 
+from ledger import queries
 from ledger.context import Ledger
 from ledger.errors import UnknownAccount
 from ledger.posting import Posted
@@ -20,7 +21,7 @@ from merchants.payment_requests import (
     request_url,
     static_merchant_url,
 )
-from merchants.qr import qr_png, qr_svg
+from merchants.qr import qr_png, qr_svg, sticker_pdf
 from merchants.requests import RequestStatus, register_request, request_status
 from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.schemas import PaymentRequestIn, PaymentRequestOut
@@ -112,3 +113,17 @@ async def request_events(request: Request, ledger: LedgerDep, payreq: PayreqPath
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.get("/merchants/{number}/sticker.pdf", response_class=Response)
+def merchant_sticker(uow: ReadingUnitOfWork, number: int) -> Response:
+    """A printable A6 sticker with the merchant's static code and name."""
+    view = queries.account_view(uow, number=number)
+    if view.kind != "merchant":
+        raise UnknownAccount(f"no merchant {number}", account=str(number))
+    pdf = sticker_pdf(
+        static_merchant_url(uow.ledger.host, number),
+        title=view.name or f"N° {number}",
+        subtitle=f"Payez en {uow.ledger.unit_name or uow.ledger.currency} · N° {number}",
+    )
+    return Response(pdf, media_type="application/pdf")
