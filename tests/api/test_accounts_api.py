@@ -1,21 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from fastapi.testclient import TestClient
 
 from ledger.auth import auth_message
 from ledger.signing import b64url_encode
+from tests.api.problems import problem
 from tests.support import HOST, Holder, World
-from wallet_api.app import create_app
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.ledger)) as client:
-        yield client
 
 
 def sign_in(client: TestClient, holder: Holder) -> dict[str, str]:
@@ -24,12 +14,6 @@ def sign_in(client: TestClient, holder: Holder) -> dict[str, str]:
     body = {"kid": holder.key.kid, "challenge": challenge, "sig": sig}
     token = client.post("/v1/auth/token", json=body).json()["access_token"]
     return {"authorization": f"Bearer {token}"}
-
-
-def problem(response: Any) -> str:
-    assert response.headers["content-type"] == "application/problem+json"
-    kind: str = response.json()["type"]
-    return kind.removeprefix("urn:sou:problem:")
 
 
 def test_a_resident_signs_in_and_reads_balance_and_history(

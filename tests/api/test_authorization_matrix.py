@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -10,7 +9,6 @@ from fastapi.testclient import TestClient
 
 from tests.api.test_accounts_api import sign_in
 from tests.support import Holder, World
-from wallet_api.app import create_app
 
 
 @dataclass
@@ -40,12 +38,6 @@ ROUTES = {
     "GET /v1/accounts/{shop}": (200, 200, 200, 200, 200, 200, 200, 401),
     "POST /v1/devices/{alice_phone}/revoke": (401, 200, 403, 403, 403, 403, 403, 401),
 }
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.ledger)) as client:
-        yield client
 
 
 def headers_of(world: World, client: TestClient, cast: Cast, caller: str) -> dict[str, str]:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,13 +8,6 @@ from fastapi.testclient import TestClient
 from ledger.checkpoint import open_checkpoint, parse_verifier_key
 from ledger.log import leaf_hash, verify_consistency, verify_inclusion
 from tests.support import World
-from wallet_api.app import create_app
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.ledger)) as client:
-        yield client
 
 
 def test_the_ledger_publishes_its_host_unit_and_keys(world: World, client: TestClient) -> None:

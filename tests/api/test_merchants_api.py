@@ -2,22 +2,14 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from merchants.payment_requests import PaymentRequest, sign_request
+from tests.api.problems import problem
 from tests.api.test_accounts_api import sign_in
 from tests.support import HOST, Holder, World
-from wallet_api.app import create_app
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.ledger)) as client:
-        yield client
 
 
 def till_request(world: World, till: Holder, merchant: Holder, cents: int) -> PaymentRequest:
@@ -34,11 +26,6 @@ def till_request(world: World, till: Holder, merchant: Holder, cents: int) -> Pa
 
 def b32(pr: PaymentRequest) -> str:
     return base64.b32encode(pr.to_bytes()).decode().rstrip("=")
-
-
-def problem(response: Any) -> str:
-    kind: str = response.json()["type"]
-    return kind.removeprefix("urn:sou:problem:")
 
 
 def test_a_till_registers_a_request_that_turns_paid_with_its_receipt(

@@ -4,7 +4,6 @@ import io
 import json
 import threading
 import time
-from collections.abc import Iterator
 
 import cairosvg
 import pypdfium2 as pdfium
@@ -18,13 +17,6 @@ from merchants.qr import qr_version
 from tests.api.test_merchants_api import b32, till_request
 from tests.support import HOST, World
 from tests.vectors import load_vectors
-from wallet_api.app import create_app
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.ledger)) as client:
-        yield client
 
 
 def decode(image: bytes, media_type: str) -> zxingcpp.Barcode:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,24 +10,12 @@ from ledger.admin import issue_enrolment_code, open_account
 from ledger.receipts import Receipt, verify_receipt
 from ledger.records import canonical_json, prefix, sign_record
 from ledger.signing import SigningKey, b64url_decode
+from tests.api.problems import problem
 from tests.support import Holder, World
-from wallet_api.app import create_app
-
-
-@pytest.fixture
-def client(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.ledger)) as client:
-        yield client
 
 
 def post_json(client: TestClient, path: str, body: object) -> Any:
     return client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
-
-
-def problem_type(response: Any) -> str:
-    assert response.headers["content-type"] == "application/problem+json"
-    kind: str = response.json()["type"]
-    return kind.removeprefix("urn:sou:problem:")
 
 
 def test_a_phone_enrols_its_key_with_a_one_time_code(world: World, client: TestClient) -> None:
@@ -45,7 +32,7 @@ def test_a_phone_enrols_its_key_with_a_one_time_code(world: World, client: TestC
         "/v1/devices", json={**body, "public_key": SigningKey.generate().public_bytes.hex()}
     )
     assert again.status_code == 422
-    assert problem_type(again) == "enrolment"
+    assert problem(again) == "enrolment"
 
 
 @pytest.mark.parametrize(
@@ -60,7 +47,7 @@ def test_a_phone_enrols_its_key_with_a_one_time_code(world: World, client: TestC
 def test_a_malformed_enrolment_is_an_invalid_request(client: TestClient, body: object) -> None:
     response = client.post("/v1/devices", json=body)
     assert response.status_code == 422
-    assert problem_type(response) == "invalid-request"
+    assert problem(response) == "invalid-request"
 
 
 def paid(world: World) -> tuple[Holder, Holder, dict[str, Any]]:
@@ -102,7 +89,7 @@ def test_the_same_nonce_with_another_amount_is_a_conflict(world: World, client: 
     record = {**envelope["record"], "amount": 1_00}
     response = post_json(client, "/v1/transfers", sign_record(record, alice.key).envelope())
     assert response.status_code == 409
-    assert problem_type(response) == "duplicate-conflict"
+    assert problem(response) == "duplicate-conflict"
 
 
 def test_a_payment_beyond_the_balance_is_refused_and_leaves_no_trace(
@@ -112,7 +99,7 @@ def test_a_payment_beyond_the_balance_is_refused_and_leaves_no_trace(
     before = world.row_counts()
     response = post_json(client, "/v1/transfers", world.transfer(alice, shop, 10_01).envelope())
     assert response.status_code == 422
-    assert problem_type(response) == "insufficient-funds"
+    assert problem(response) == "insufficient-funds"
     assert world.row_counts() == before
 
 
@@ -122,11 +109,11 @@ def test_a_forged_signature_is_refused(world: World, client: TestClient) -> None
     envelope["record"] = {**envelope["record"], "kid": alice.key.kid}
     response = post_json(client, "/v1/transfers", envelope)
     assert response.status_code == 401
-    assert problem_type(response) == "invalid-signature"
+    assert problem(response) == "invalid-signature"
 
 
 @pytest.mark.parametrize(
-    ("raw", "problem"),
+    ("raw", "expected"),
     [
         (b'{"alg": "Ed25519", "alg": "Ed25519", "record": {}, "sig": ""}', "malformed-json"),
         (b'{"alg": "Ed25519", "record": {"amount": 12.5}, "sig": ""}', "malformed-json"),
@@ -140,14 +127,14 @@ def test_a_forged_signature_is_refused(world: World, client: TestClient) -> None
     ],
 )
 def test_a_malformed_body_is_a_problem_and_writes_nothing(
-    world: World, client: TestClient, raw: bytes, problem: str
+    world: World, client: TestClient, raw: bytes, expected: str
 ) -> None:
     before = world.row_counts()
     response = client.post(
         "/v1/transfers", content=raw, headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
-    assert problem_type(response) == problem
+    assert problem(response) == expected
     assert world.row_counts() == before
 
 
@@ -160,4 +147,4 @@ def test_amounts_as_strings_or_floats_in_a_signed_record_are_malformed(
         bad = {**envelope, "record": {**envelope["record"], "amount": amount}}
         response = client.post("/v1/transfers", content=json.dumps(bad))
         assert response.status_code == 400
-        assert problem_type(response) in ("malformed-json", "malformed-record")
+        assert problem(response) in ("malformed-json", "malformed-record")
