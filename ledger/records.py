@@ -258,10 +258,7 @@ class SignedRecord:
     record: Mapping[str, Any]
     signed: bytes
     sig: bytes
-
-    @property
-    def id(self) -> str:
-        return hashlib.sha256(self.signed).hexdigest()
+    id: str  # hex SHA-256 of `signed`, computed once: every step of the write path uses it
 
     @property
     def leaf(self) -> bytes:
@@ -287,7 +284,9 @@ def make_signed(record: Mapping[str, object], sig: bytes) -> SignedRecord:
     if len(sig) != SIG_LEN:
         raise MalformedRecord("the signature must be 64 bytes")
     signed = _PREFIXES[record_type] + canonical_json(record)
-    return SignedRecord(record_type, MappingProxyType(record), signed, sig)
+    return SignedRecord(
+        record_type, MappingProxyType(record), signed, sig, hashlib.sha256(signed).hexdigest()
+    )
 
 
 def parse_envelope(envelope: object) -> SignedRecord:
@@ -318,7 +317,9 @@ def parse_leaf(leaf: bytes) -> SignedRecord:
         raise MalformedRecord("the record type does not match its prefix")
     if canonical_json(record) != signed[newline + 1 :]:
         raise NotCanonical("the signed bytes are not canonical JSON")
-    return SignedRecord(record_type, MappingProxyType(record), signed, sig)
+    return SignedRecord(
+        record_type, MappingProxyType(record), signed, sig, hashlib.sha256(signed).hexdigest()
+    )
 
 
 def sign_record(record: Mapping[str, object], key: SigningKey) -> SignedRecord:

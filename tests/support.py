@@ -120,6 +120,7 @@ class World:
         ref: str | None = None,
         memo: str = "",
         key: SigningKey | None = None,
+        nonce: str | None = None,
     ) -> SignedRecord:
         return self.record(
             "transfer",
@@ -130,6 +131,7 @@ class World:
             payreq=payreq,
             ref=ref,
             memo=memo,
+            nonce=nonce,
         )
 
     def pay(self, payer: Holder, payee: Holder, cents: int, **kw: Any) -> Posted:

@@ -153,6 +153,8 @@ class LedgerStore:
         for account in self.lock_accounts(numbers, lock=lock):
             state.accounts[account.number] = account
         state.size = self.lock_head()
+        # Read again under the head lock: a key revoked since the signatures were checked
+        # (before any lock) must not sign anything more.
         state.keys = self.keys(refs.kids)
         if refs.nonces:
             rows = self.connection.execute(

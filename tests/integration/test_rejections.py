@@ -172,18 +172,7 @@ def _operation(world: World, key: SigningKey, **overrides: Any) -> SignedRecord:
 
 
 def _with_nonce(world: World, payer: Holder, payee: Holder, cents: int, nonce: str) -> Posted:
-    return world.post(
-        world.record(
-            "transfer",
-            payer.key,
-            from_=payer.account,
-            to=payee.account,
-            amount=cents,
-            payreq=None,
-            ref=None,
-            nonce=nonce,
-        )
-    )
+    return world.post(world.transfer(payer, payee, cents, nonce=nonce))
 
 
 def test_a_payment_for_another_ledger_is_rejected(world: World) -> None:
