@@ -145,6 +145,12 @@ class PaymentRequestError(LedgerError):
     code = "payment-request"
 
 
+class UnknownPaymentRequest(PaymentRequestError):
+    """No payment request with this id is registered."""
+
+    code = "unknown-payment-request"
+
+
 class InvalidReference(LedgerError):
     """The referenced payment does not exist or cannot be refunded this way."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import NotAuthorized, PaymentRequestError, RevokedKey, UnknownKey
+from ledger.errors import NotAuthorized, RevokedKey, UnknownKey, UnknownPaymentRequest
 from ledger.persistence.store import StoredEntry
 from ledger.persistence.tables import ENTRIES, PAYMENT_REQUESTS
 from merchants.payment_requests import PaymentRequest, check_expiry, verify_request
@@ -60,7 +60,7 @@ def register_request(uow: LedgerUnitOfWork, *, pr: PaymentRequest, now: int) -> 
 def request_status(uow: LedgerUnitOfWork, *, payreq: str, now: int) -> RequestStatus:
     row = uow.connection.execute(select(R).where(R.c.payreq == payreq)).first()
     if row is None:
-        raise PaymentRequestError("this payment request is not registered")
+        raise UnknownPaymentRequest("this payment request is not registered")
     paid = uow.connection.execute(
         select(ENTRIES.c.record_id).where(ENTRIES.c.payreq == payreq)
     ).scalar()

@@ -25,6 +25,7 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (e.RevokedKey, 401),
     (e.NotAuthorized, 403),
     (e.UnknownAccount, 404),
+    (e.UnknownPaymentRequest, 404),
     (e.DuplicateConflict, 409),
     (e.ConcurrencyConflict, 503),
     (RateLimited, 429),

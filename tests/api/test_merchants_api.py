@@ -74,8 +74,8 @@ def test_a_malformed_request_is_a_problem(client: TestClient, pr: str) -> None:
 
 def test_an_unknown_request_has_no_status(client: TestClient) -> None:
     response = client.get(f"/v1/payment-requests/{'ab' * 32}")
-    assert response.status_code == 422
-    assert problem(response) == "payment-request"
+    assert response.status_code == 404
+    assert problem(response) == "unknown-payment-request"
 
 
 def test_a_device_revokes_a_lost_phone_of_its_own_account(world: World, client: TestClient) -> None:
