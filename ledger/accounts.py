@@ -107,3 +107,4 @@ class Applied:
     keys: list[Key] = field(default_factory=list)  # enrolled or revoked
     ref_index: int | None = None
     payreq: str | None = None
+    day: tuple[int, str] | None = None  # (merchant, date) of a closed business day

@@ -35,7 +35,7 @@ from ledger.errors import AuditFailure, CheckpointError, FormatError, InvalidSig
 from ledger.log import CompactRange, leaf_hash
 from ledger.money import format_amount
 from ledger.records import SignedRecord, format_time, parse_leaf, parse_time, prefix
-from ledger.rules import CLOCK_SKEW, LEDGER_SIGNED, Duplicate, apply_record, signer_public_key
+from ledger.rules import CLOCK_SKEW, Duplicate, apply_record, signer_public_key
 from ledger.signing import kid_of, verify
 from ledger.state import LedgerState
 
@@ -389,9 +389,10 @@ class _Replay:
             r = sr.record
             # Only operations (signed by the devices, checked against the server's clock when
             # accepted) bound the acceptance order; the ledger's own records may be dated as the
-            # operator chooses (a pilot's history is loaded after a genesis of today).
+            # operator chooses (a pilot's history is loaded after a genesis of today), and a
+            # closed day carries no time.
             created = 0
-            if sr.type not in LEDGER_SIGNED:
+            if "expires" in r:
                 created = parse_time(r["created"])
                 if parse_time(r["expires"]) < latest - CLOCK_SKEW:
                     raise _fail(

@@ -151,6 +151,18 @@ class UnknownPaymentRequest(PaymentRequestError):
     code = "unknown-payment-request"
 
 
+class DayAlreadyClosed(LedgerError):
+    """This business day of this merchant is already closed."""
+
+    code = "day-closed"
+
+
+class InvalidDay(LedgerError):
+    """The day record's figures are inconsistent, or not the figures of that day."""
+
+    code = "invalid-day"
+
+
 class InvalidReference(LedgerError):
     """The referenced payment does not exist or cannot be refunded this way."""
 

@@ -10,6 +10,7 @@ and nothing else: who may sign what, and what it does to balances, is `ledger.ru
 from __future__ import annotations
 
 import calendar
+import datetime
 import functools
 import hashlib
 import json
@@ -106,7 +107,20 @@ TIME = _pattern(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "an RFC 3339 UTC time like 2026-03-14T10:15:30Z"
 )
 NAME = _pattern(r"[a-z0-9:_-]{1,40}", "a system account name")
-DATE = _pattern(r"\d{4}-\d{2}-\d{2}", "a date YYYY-MM-DD")
+_DATE_SHAPE = _pattern(r"\d{4}-\d{2}-\d{2}", "a date YYYY-MM-DD")
+
+
+def _calendar_date(field: str, value: object) -> None:
+    _DATE_SHAPE(field, value)
+    try:
+        datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise _bad(field, "must be a real calendar date") from None
+
+
+DATE = _calendar_date
+
+COUNT = _int(0, MAX_SAFE_INT)
 
 ROLES = ("resident", "merchant", "cashier", "agent", "treasurer", "auditor")
 HOLDER_KINDS = ("resident", "merchant", "association")
@@ -184,6 +198,21 @@ SCHEMAS: dict[str, dict[str, Check]] = {
     },
     "reconversion": {**_COMMON, **_SIGNED_OP, "from": ACCOUNT, "amount": AMOUNT, "fee": FEE},
     "payout": {**_COMMON, **_SIGNED_OP, "reconversion": HEX32, "amount": AMOUNT},
+    # A merchant's closed business day (SPEC §7): its figures, signed by the merchant.
+    "day": {
+        **_COMMON,
+        "account": ACCOUNT,
+        "date": DATE,
+        "kid": KID,
+        "first_entry": _optional(COUNT),
+        "last_entry": _optional(COUNT),
+        "count": COUNT,
+        "credits": COUNT,
+        "refunds": COUNT,
+        "debits": COUNT,
+        "declared": _optional(COUNT),
+        "receipts_root": HEX32,
+    },
 }
 RECORD_TYPES = tuple(SCHEMAS)
 _PREFIXES = {t: f"SOU-{t.upper().replace('_', '-')}-V1\n".encode() for t in (*SCHEMAS, "receipt")}

@@ -24,9 +24,11 @@ from ledger.accounts import (
 from ledger.errors import (
     AccountNotOpen,
     CurrencyMismatch,
+    DayAlreadyClosed,
     DuplicateConflict,
     ExpiredRecord,
     InsufficientFunds,
+    InvalidDay,
     InvalidReference,
     InvalidTransfer,
     InvariantViolation,
@@ -75,6 +77,7 @@ class References:
     ids: set[str] = field(default_factory=set)
     payreqs: set[str] = field(default_factory=set)
     nonces: set[tuple[str, str]] = field(default_factory=set)
+    days: set[tuple[int, str]] = field(default_factory=set)
 
     def update(self, other: References) -> None:
         self.accounts |= other.accounts
@@ -83,6 +86,7 @@ class References:
         self.ids |= other.ids
         self.payreqs |= other.payreqs
         self.nonces |= other.nonces
+        self.days |= other.days
 
 
 def references(sr: SignedRecord) -> References:
@@ -100,6 +104,8 @@ def references(sr: SignedRecord) -> References:
             refs.ids.add(r["ref"])
         if r["payreq"] is not None:
             refs.payreqs.add(r["payreq"])
+    elif sr.type == "day":
+        refs.days.add((int(r["account"]), r["date"]))
     elif sr.type == "payout":
         refs.ids.add(r["reconversion"])
         refs.system.update(("payouts", "world"))
@@ -149,11 +155,18 @@ def apply_record(state: LedgerState, sr: SignedRecord, *, now: int | None) -> Ap
             if seen[0] == record_id:
                 return Duplicate(seen[2], record_id)
             raise DuplicateConflict("this key already used this nonce for another record")
+    if sr.type == "day":
+        closed = state.closed_days.get((int(r["account"]), r["date"]))
+        if closed is not None:
+            if closed[0] == record_id:
+                return Duplicate(closed[1], record_id)
+            raise DayAlreadyClosed(f"{r['date']} is already closed", account=r["account"])
     if sr.type not in LEDGER_SIGNED:
         key = _active_key(state, sr.kid)
-        expires = parse_time(r["expires"])
-        if now is not None and not parse_time(r["created"]) - CLOCK_SKEW <= now <= expires:
-            raise ExpiredRecord("the record is expired or not yet valid")
+        if "expires" in r:
+            expires = parse_time(r["expires"])
+            if now is not None and not parse_time(r["created"]) - CLOCK_SKEW <= now <= expires:
+                raise ExpiredRecord("the record is expired or not yet valid")
     applied = Applied(index=state.size, record_id=record_id)
     effects: list[Callable[[], None]] = []
     if sr.type in LEDGER_SIGNED:
@@ -532,6 +545,39 @@ def _payout(
     )
 
 
+def _day(
+    state: LedgerState,
+    sr: SignedRecord,
+    applied: Applied,
+    effects: Effects,
+    key: Key,
+    now: int | None,
+) -> None:
+    """A merchant closes a business day: no money moves, the figures become part of the log.
+
+    The server checks the figures against the log before accepting (`merchants.takings`);
+    the rules check what holds whatever the merchant's business hours: who signs, once per
+    day, and figures that are consistent with each other and point back into the log.
+    """
+    r = sr.record
+    merchant = _holder(state, r["account"])
+    _authorise(key, ("merchant",), merchant.number)
+    if merchant.kind != "merchant":
+        raise NotAuthorized("only merchants close business days")
+    first, last = r["first_entry"], r["last_entry"]
+    if (first is None) != (last is None):
+        raise InvalidDay("first_entry and last_entry are both set or both null")
+    if first is not None and not first <= last < applied.index:
+        raise InvalidDay("the day's entries must come before its closing, in order")
+    if first is None and (r["count"] or r["credits"] or r["debits"]):
+        raise InvalidDay("a day with movements names its first and last entries")
+    if r["refunds"] > r["debits"] or (r["credits"] == 0) != (r["count"] == 0):
+        raise InvalidDay("refunds are part of debits, and payments received have amounts")
+    day = (merchant.number, r["date"])
+    effects.append(lambda: state.closed_days.__setitem__(day, (applied.record_id, applied.index)))
+    applied.day = day
+
+
 _LEDGER_HANDLERS: Mapping[str, Any] = {
     "genesis": _genesis,
     "account": _account_record,
@@ -545,4 +591,5 @@ _OPERATION_HANDLERS: Mapping[str, Any] = {
     "deposit": _deposit,
     "reconversion": _reconversion,
     "payout": _payout,
+    "day": _day,
 }

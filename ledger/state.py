@@ -40,6 +40,8 @@ class LedgerState:
     referenced: set[str] | None = None
     # payment request hash -> expiry of the transfer that paid it
     paid_requests: dict[str, int] = field(default_factory=dict)
+    # (merchant account, date) -> (record id, entry index) of each closed business day
+    closed_days: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
     # registered payment requests, or None when unknown (offline replay)
     requests: dict[str, RegisteredRequest] | None = None
 

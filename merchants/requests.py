@@ -52,6 +52,7 @@ def register_request(uow: LedgerUnitOfWork, *, pr: PaymentRequest, now: int) -> 
                 expires=pr.expires,
                 pr=pr.to_bytes(),
                 registered=now,
+                kid=pr.kid,
             )
         )
     return request_status(uow, payreq=pr.payreq, now=now)

@@ -48,6 +48,7 @@ N = t.TREE_NODES
 C = t.CHECKPOINTS
 H = t.LOG_HEAD
 R = t.PAYMENT_REQUESTS
+D = t.DAYS
 
 
 _PG_TYPES = {BigInteger: "int8", SmallInteger: "int2", String: "varchar", LargeBinary: "bytea"}
@@ -170,6 +171,13 @@ class LedgerStore:
             }
         if refs.ids:
             state.payments = self._payments(refs.ids)
+        if refs.days:
+            rows = self.connection.execute(
+                select(D.c.account, D.c.date, D.c.record_id, D.c.entry).where(
+                    tuple_(D.c.account, D.c.date).in_(sorted(refs.days))
+                )
+            )
+            state.closed_days = {(r.account, r.date): (r.record_id, r.entry) for r in rows}
         state.requests = {}
         if refs.payreqs:
             wanted = sorted(refs.payreqs)
@@ -242,6 +250,7 @@ class LedgerStore:
         new_keys: list[tuple[Key, int]] = []
         revoked: list[str] = []
         opened: dict[int, int] = {}
+        day_rows: list[dict[str, object]] = []
         for sr, applied in accepted:
             record = sr.record
             nodes = tree.append(leaf_hash(sr.leaf))
@@ -279,6 +288,16 @@ class LedgerStore:
                 touched.add(account.number)
                 if account.number in new_accounts:
                     opened.setdefault(account.number, applied.index)
+            if applied.day is not None:
+                merchant, date = applied.day
+                day_rows.append(
+                    {
+                        "account": merchant,
+                        "date": date,
+                        "entry": applied.index,
+                        "record_id": applied.record_id,
+                    }
+                )
             for key in applied.keys:
                 if key.status == "active":
                     new_keys.append((key, applied.index))
@@ -315,6 +334,8 @@ class LedgerStore:
         for kid in revoked:
             conn.execute(update(K).where(K.c.kid == kid).values(status="revoked"))
         self._insert_many(N, node_rows)
+        if day_rows:
+            conn.execute(insert(D), day_rows)
         conn.execute(update(H).where(H.c.id == 1).values(size=state.size))
         return tree.root()
 

@@ -57,6 +57,7 @@ class Entry(Base):
         CheckConstraint("length(leaf_hash) = 32", name="leaf_hash_length"),
         CheckConstraint("ref_idx IS NULL OR ref_idx < idx", name="ref_before"),
         Index(None, "ref_idx"),
+        Index(None, "accepted"),
     )
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     record_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -180,6 +181,21 @@ class PaymentRequest(Base):
     expires: Mapped[int] = mapped_column(BigInteger)
     pr: Mapped[bytes] = mapped_column(LargeBinary)
     registered: Mapped[int] = mapped_column(BigInteger)
+    kid: Mapped[str | None] = mapped_column(String(8), index=True)  # the till that signed it
+
+
+class ClosedDay(Base):
+    """A merchant's closed business day: the `day` record that closed it (one per date)."""
+
+    __tablename__ = "days"
+    account: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT"), primary_key=True
+    )
+    date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    entry: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("entries.idx", ondelete="RESTRICT"), unique=True
+    )
+    record_id: Mapped[str] = mapped_column(String(64))
 
 
 class AuthChallenge(Base):
@@ -218,4 +234,5 @@ CHECKPOINTS = _table(Checkpoint)
 PAYMENT_REQUESTS = _table(PaymentRequest)
 HOLDERS = _table(Holder)
 AUTH_CHALLENGES = _table(AuthChallenge)
-IMMUTABLE_TABLES = ("entries", "postings", "tree_nodes", "checkpoints")
+DAYS = _table(ClosedDay)
+IMMUTABLE_TABLES = ("entries", "postings", "tree_nodes", "checkpoints", "days")

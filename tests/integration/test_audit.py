@@ -81,6 +81,19 @@ def build(world: World, path: Path) -> Scenario:
             "payout", world.treasurer.key, reconversion=reconversion.record.id, amount=9_80
         )
     )
+    world.post(
+        world.day(
+            shop,
+            "2026-03-14",
+            first_entry=payment.index,
+            last_entry=refund,
+            count=2,
+            credits=19_75,
+            refunds=2_50,
+            debits=2_50,
+            declared=19_75,
+        )
+    )
     world.revoke(cashier.key)  # through ledger.admin.revoke_key
     with world.ledger.unit_of_work() as uow, path.open("w", encoding="utf-8") as out:
         summary = export_log(uow, out, now=world.now)
@@ -443,6 +456,13 @@ def test_a_correctly_signed_payment_beyond_the_balance_is_a_rule_violation(
     too_much = scenario.world.transfer(scenario.alice, scenario.shop, 1_000_00)
     caught = failure(extended(scenario, too_much))
     assert (caught.kind, caught.entry) == ("rule-violation", scenario.final_size)
+
+
+def test_a_day_closed_twice_is_a_rule_violation(scenario: Scenario) -> None:
+    again = scenario.world.day(scenario.shop, "2026-03-14", declared=0)
+    caught = failure(extended(scenario, again))
+    assert (caught.kind, caught.entry) == ("rule-violation", scenario.final_size)
+    assert "already closed" in caught.message
 
 
 def test_a_record_signed_by_a_revoked_key_is_a_rule_violation(scenario: Scenario) -> None:

@@ -79,7 +79,7 @@ def _is_postgres(world: World) -> bool:
 
 @dataclass(frozen=True)
 class Busy:
-    """A ledger with conversions, payments, a paid request, a refund and a checkpoint."""
+    """A ledger with conversions, payments, a paid request, a refund, a closed day, a checkpoint."""
 
     world: World
     alice: Holder
@@ -88,6 +88,7 @@ class Busy:
 
 def _busy(world: World) -> Busy:
     alice, shop = world.resident(balance=50_00), world.merchant()
+    world.post(world.day(shop, "2026-03-13"))
     payment = world.pay(alice, shop, 20_00)
     world.pay(alice, shop, 5_00, payreq=world.register_request(shop, 5_00))
     world.pay(shop, alice, 2_50, ref=payment.record.id)
@@ -205,6 +206,7 @@ CHANGES = {
     "postings": f"UPDATE postings SET amount = amount + 1 WHERE entry = {LAST}",
     "tree_nodes": "UPDATE tree_nodes SET hash = (SELECT leaf_hash FROM entries WHERE idx = 0)",
     "checkpoints": "UPDATE checkpoints SET note = 'forged'",
+    "days": "UPDATE days SET date = '2026-03-12'",
 }
 # Entry 0 (genesis) has no postings and nothing refers to it: only the triggers protect it.
 DELETIONS = {
@@ -212,6 +214,7 @@ DELETIONS = {
     "postings": "DELETE FROM postings",
     "tree_nodes": "DELETE FROM tree_nodes",
     "checkpoints": "DELETE FROM checkpoints",
+    "days": "DELETE FROM days",
 }
 
 
