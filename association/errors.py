@@ -1,0 +1,132 @@
+"""The errors of the association's domain: references, bank statements, proofs and exports.
+
+Each is a `SouError` with a stable `code`, so the command line and the HTTP layer map them
+like the ledger's own errors; they carry no HTTP status. Statement errors say where the file
+is wrong (`line`, counting from 1) so a treasurer can fix or report it.
+"""
+
+from __future__ import annotations
+
+from ledger.errors import SouError
+from merchants.errors import InvalidIban
+
+__all__ = ["InvalidIban"]  # one IBAN error for the whole service, from merchants.iban
+
+
+class AssociationError(SouError):
+    """The association's books refused an operation or a document."""
+
+    code = "association-error"
+
+
+# --- references and payment codes ---------------------------------------------------------
+
+
+class InvalidCreditorReference(AssociationError):
+    """The text is not a valid ISO 11649 creditor reference (RF and check digits)."""
+
+    code = "invalid-creditor-reference"
+
+
+class InvalidPaymentCode(AssociationError):
+    """The EPC QR payload cannot be built from these fields (length, IBAN, amount, charset)."""
+
+    code = "invalid-payment-code"
+
+
+# --- bank statements ----------------------------------------------------------------------
+
+
+class StatementError(AssociationError):
+    """A bank statement cannot be accepted."""
+
+    code = "statement-error"
+
+
+class MalformedStatement(StatementError):
+    """The bank statement file is not well formed; `line` says where (from 1) when known."""
+
+    code = "malformed-statement"
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        where = f"line {line}: " if line is not None else ""
+        super().__init__(f"{where}{message}", line=line)
+        self.line = line
+
+
+class UnbalancedStatement(MalformedStatement):
+    """The opening balance plus the lines does not give the closing balance."""
+
+    code = "unbalanced-statement"
+
+
+class WrongAccount(StatementError):
+    """The statement is for another bank account (or currency) than the one expected."""
+
+    code = "wrong-account"
+
+
+class BrokenChain(StatementError):
+    """The statement does not follow the previous one: dates or balances do not chain."""
+
+    code = "broken-chain"
+
+
+class BalanceMismatch(StatementError):
+    """The bank's closing balance is not the ledger's reserve plus the payouts and fees it holds."""
+
+    code = "balance-mismatch"
+
+
+class DuplicateStatement(StatementError):
+    """This very file (same SHA-256) was already imported."""
+
+    code = "duplicate-statement"
+
+
+class InvalidExpectation(StatementError):
+    """An expected movement is not well formed (amount, reference)."""
+
+    code = "invalid-expectation"
+
+
+# --- proofs of liabilities and the reserve statement --------------------------------------
+
+
+class LiabilityError(AssociationError):
+    """The Merkle sum tree cannot be built, or a holder's proof does not verify."""
+
+    code = "liability-error"
+
+
+class NegativeBalance(LiabilityError):
+    """A holder balance is negative: a sum tree of liabilities has no negative leaves."""
+
+    code = "negative-balance"
+
+
+class InvalidLiabilityProof(LiabilityError):
+    """The holder's proof does not lead to the published root and total."""
+
+    code = "invalid-liability-proof"
+
+
+class ReserveStatementError(AssociationError):
+    """The reserve statement is malformed, wrongly signed or lacks a required signature."""
+
+    code = "invalid-reserve-statement"
+
+
+# --- exports ------------------------------------------------------------------------------
+
+
+class ExportError(AssociationError):
+    """An accounting export cannot be written from these entries."""
+
+    code = "export-error"
+
+
+class UnbalancedEntry(ExportError):
+    """A journal entry's debits do not equal its credits."""
+
+    code = "unbalanced-entry"
