@@ -31,7 +31,16 @@ def make_receipt(
     accepted: int,
     key: SigningKey,
 ) -> Receipt:
-    record = {
+    record = receipt_record(transfer, transfer_id=transfer_id, entry=entry, accepted=accepted)
+    signed = receipt_bytes(transfer, transfer_id=transfer_id, entry=entry, accepted=accepted)
+    return Receipt(record, signed, key.sign(signed))
+
+
+def receipt_record(
+    transfer: dict[str, Any] | Any, *, transfer_id: str, entry: int, accepted: int
+) -> dict[str, Any]:
+    """The fields of a transfer's receipt; its signed bytes need no key to be made again."""
+    return {
         "v": 1,
         "type": "receipt",
         "ledger": transfer["ledger"],
@@ -45,8 +54,14 @@ def make_receipt(
         "payreq": transfer["payreq"],
         "ref": transfer["ref"],
     }
-    signed = prefix("receipt") + canonical_json(record)
-    return Receipt(record, signed, key.sign(signed))
+
+
+def receipt_bytes(
+    transfer: dict[str, Any] | Any, *, transfer_id: str, entry: int, accepted: int
+) -> bytes:
+    """The signed bytes of a transfer's receipt (what a day's `receipts_root` is made of)."""
+    record = receipt_record(transfer, transfer_id=transfer_id, entry=entry, accepted=accepted)
+    return prefix("receipt") + canonical_json(record)
 
 
 def verify_receipt(receipt: Receipt, *, ledger_key: bytes) -> None:

@@ -88,3 +88,27 @@ class SepaError(MerchantError):
     """The SEPA credit-transfer file cannot be made from this batch."""
 
     code = "sepa-error"
+
+
+class UnknownMerchant(MerchantError):
+    """No merchant profile has this account number."""
+
+    code = "unknown-merchant"
+
+
+class MerchantNotApproved(MerchantError):
+    """The merchant is not approved by the association (yet)."""
+
+    code = "merchant-not-approved"
+
+
+class DayNotOver(MerchantError):
+    """A business day that has not started cannot be closed."""
+
+    code = "day-not-started"
+
+
+class DayStatementChanged(MerchantError):
+    """The signed day record does not match the day's statement (fetch it again)."""
+
+    code = "day-statement-changed"

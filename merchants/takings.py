@@ -136,13 +136,18 @@ def day_statement(
     closing_minute: int = 0,
     tz: str = PARIS,
     declared: int | None = None,
+    since: int | None = None,
 ) -> DayStatement:
     """The statement of business day `date` from all of the account's lines of that day.
 
     Lines may come in any order (they are sorted by entry); a line accepted outside the day,
-    or two lines with the same entry, raise `StatementError`.
+    or two lines with the same entry, raise `StatementError`. `since` moves the day's start
+    earlier: when the previous day was closed before its end, what came after its closing
+    belongs to this day.
     """
     start, end = day_bounds(date, closing_hour, closing_minute, tz)
+    if since is not None:
+        start = min(start, since)
     ordered = sorted(lines, key=lambda line: line.entry)
     for before, after in itertools.pairwise(ordered):
         if before.entry == after.entry:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+import merchants.tables  # noqa: F401 (their tables join the metadata the tests compare)
 from ledger.admin import create_ledger, enrol_device, issue_enrolment_code, open_account
 from ledger.context import Ledger
 from ledger.persistence import tables
@@ -85,6 +86,41 @@ class World:
 
     def merchant(self, balance: int = 0) -> Holder:
         holder = self._holder("merchant", "merchant")
+        if balance:
+            self.convert(holder, balance)
+        return holder
+
+    def shop(
+        self,
+        *,
+        name: str = "Boulangerie Martin",
+        kind: str = "business",
+        closing_minutes: int = 0,
+        parent: Holder | None = None,
+        analytic_code: str | None = None,
+        balance: int = 0,
+    ) -> Holder:
+        """A merchant with an approved profile (IBAN, closing time), and its merchant key."""
+        from merchants.profiles import Application, apply_merchant, approve_merchant
+
+        key = SigningKey.generate()
+        application = Application(
+            kind=kind,
+            legal_name=name,
+            address="12 rue de la Paix, 64100 Bayonne",
+            activity="boulangerie",
+            iban="FR76 3000 6000 0112 3456 7890 189",
+            parent=parent.number if parent else None,
+            analytic_code=analytic_code,
+            closing_minutes=closing_minutes,
+        )
+        with self.ledger.unit_of_work() as uow:
+            number = apply_merchant(uow, application=application, now=self.now)
+            approve_merchant(uow, account=number, now=self.now)
+            code = issue_enrolment_code(uow, account=number, role="merchant", now=self.now)
+            enrol_device(uow, code=code, public_key=key.public_bytes, now=self.now)
+            uow.commit()
+        holder = Holder(number, key, "merchant")
         if balance:
             self.convert(holder, balance)
         return holder

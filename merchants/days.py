@@ -1,0 +1,191 @@
+"""A merchant's business days from the log: today's takings, a day's statement, its closing.
+
+A transfer to or from the merchant belongs to the business day of its acceptance time, in
+`Europe/Paris` with the merchant's closing time, except that a day closed before its end
+sends what comes after its `day` record to the next day. Only transfers are takings (they
+have receipts); conversions and reconversions are not. Closing a day posts the `day` record
+the merchant signed, once the server has found the same figures under the account's lock, so
+no payment can slip between the statement and its closing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import InvalidDay, NotAuthorized
+from ledger.persistence.tables import DAYS, ENTRIES, PAYMENT_REQUESTS, POSTINGS
+from ledger.posting import Posted, post_record
+from ledger.receipts import receipt_bytes
+from ledger.records import SignedRecord
+from merchants.business_day import PARIS, business_day, day_bounds
+from merchants.errors import DayNotOver, DayStatementChanged
+from merchants.profiles import Profile, merchant_profile
+from merchants.takings import DayStatement, TakingLine, day_record, day_statement
+
+E, P = ENTRIES, POSTINGS
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    statement: DayStatement
+    lines: list[TakingLine]
+    closed_entry: int | None  # the `day` record's entry, once closed
+
+
+def _entry_range(uow: LedgerUnitOfWork, start: int, end: int) -> tuple[int, int] | None:
+    """The first and last entries accepted in [start, end): the log's order is time order."""
+    row = uow.connection.execute(
+        select(func.min(E.c.idx), func.max(E.c.idx)).where(
+            E.c.accepted >= start, E.c.accepted < end
+        )
+    ).one()
+    return None if row[0] is None else (row[0], row[1])
+
+
+def _lines(uow: LedgerUnitOfWork, account: int, start: int, end: int) -> list[TakingLine]:
+    """The account's transfers accepted in [start, end), with their receipts' bytes."""
+    span = _entry_range(uow, start, end)
+    if span is None:
+        return []
+    query = (
+        select(
+            P.c.entry,
+            P.c.debit,
+            P.c.credit,
+            P.c.amount,
+            E.c.record_id,
+            E.c.kid,
+            E.c.signed,
+            E.c.accepted,
+            E.c.ref_idx,
+            PAYMENT_REQUESTS.c.kid.label("till"),
+        )
+        .join(E, E.c.idx == P.c.entry)
+        .outerjoin(PAYMENT_REQUESTS, PAYMENT_REQUESTS.c.payreq == E.c.payreq)
+        .where(
+            or_(P.c.debit == account, P.c.credit == account),
+            P.c.entry.between(*span),
+            E.c.type == "transfer",
+        )
+        .order_by(P.c.entry)
+    )
+    lines = []
+    for row in uow.connection.execute(query):
+        if not start <= row.accepted < end:
+            continue
+        record = json.loads(bytes(row.signed).split(b"\n", 1)[1])
+        incoming = row.credit == account
+        lines.append(
+            TakingLine(
+                entry=row.entry,
+                accepted=row.accepted,
+                direction="in" if incoming else "out",
+                amount=row.amount,
+                counterpart=row.debit if incoming else row.credit,
+                till=(row.till or "") if incoming else row.kid,
+                ref=record["ref"],
+                receipt=receipt_bytes(
+                    record, transfer_id=row.record_id, entry=row.entry, accepted=row.accepted
+                ),
+            )
+        )
+    return lines
+
+
+def _closings(uow: LedgerUnitOfWork, account: int, dates: list[dt.date]) -> dict[dt.date, int]:
+    rows = uow.connection.execute(
+        select(DAYS.c.date, DAYS.c.entry).where(
+            DAYS.c.account == account, DAYS.c.date.in_([d.isoformat() for d in dates])
+        )
+    )
+    return {dt.date.fromisoformat(r.date): r.entry for r in rows}
+
+
+def business_day_of(profile: Profile, instant: int) -> dt.date:
+    return business_day(instant, *profile.closing, PARIS)
+
+
+def load_day(
+    uow: LedgerUnitOfWork, *, account: int, date: dt.date, declared: int | None = None
+) -> Day:
+    """The statement of `date` as the log stands (closed or not), with its lines.
+
+    `declared` is the total the merchant counted; by default, a closed day's is the one in
+    its `day` record.
+    """
+    profile = merchant_profile(uow, account=account)
+    hour, minute = profile.closing
+    start, end = day_bounds(date, hour, minute, PARIS)
+    previous = date - dt.timedelta(days=1)
+    closings = _closings(uow, account, [previous, date])
+    carried_from = closings.get(previous)
+    since = None
+    lines = []
+    if carried_from is not None:  # what came after an early closing of the day before
+        before_start, _ = day_bounds(previous, hour, minute, PARIS)
+        carried = [
+            line for line in _lines(uow, account, before_start, start) if line.entry > carried_from
+        ]
+        if carried:
+            since = carried[0].accepted
+            lines += carried
+    closed = closings.get(date)
+    if closed is not None and declared is None:  # what the merchant declared when closing
+        signed = uow.connection.execute(select(E.c.signed).where(E.c.idx == closed)).scalar_one()
+        declared = json.loads(bytes(signed).split(b"\n", 1)[1])["declared"]
+    lines += [
+        line for line in _lines(uow, account, start, end) if closed is None or line.entry < closed
+    ]
+    statement = day_statement(
+        lines,
+        account=account,
+        date=date,
+        closing_hour=hour,
+        closing_minute=minute,
+        tz=PARIS,
+        declared=declared,
+        since=since,
+    )
+    return Day(statement, lines, closed)
+
+
+def record_for(
+    uow: LedgerUnitOfWork, *, account: int, date: dt.date, kid: str, declared: int | None
+) -> dict[str, Any]:
+    """The `day` record the merchant's key is to sign, to close `date` as it stands now."""
+    day = load_day(uow, account=account, date=date, declared=declared)
+    return day_record(day.statement, ledger=uow.ledger.host, kid=kid)
+
+
+def close_day(uow: LedgerUnitOfWork, *, record: SignedRecord, now: int) -> Posted:
+    """Posts a signed `day` record if its figures are the day's, as the log stands."""
+    r: Mapping[str, Any] = record.record
+    if record.type != "day":
+        raise InvalidDay("this is not a day record")
+    account = int(r["account"])
+    profile = merchant_profile(uow, account=account)
+    key = uow.store.keys([record.kid]).get(record.kid)
+    if key is None or key.account != account or key.role != "merchant":
+        raise NotAuthorized("a day is closed by the merchant's own key")
+    date = dt.date.fromisoformat(r["date"])
+    if date > business_day_of(profile, now):
+        raise DayNotOver(f"the business day {date} has not started", date=r["date"])
+    uow.store.lock_accounts([account])  # no payment to or from it until this commits
+    if uow.store.connection.execute(
+        select(DAYS.c.entry).where(DAYS.c.account == account, DAYS.c.date == r["date"])
+    ).first():
+        return post_record(uow, record=record, now=now)  # a retry, or refused as closed twice
+    expected = record_for(uow, account=account, date=date, kid=record.kid, declared=r["declared"])
+    if expected != dict(r):
+        changed = sorted(k for k in expected if expected[k] != r.get(k))
+        raise DayStatementChanged(
+            f"the day's figures are not these ({', '.join(changed)}): fetch the statement again"
+        )
+    return post_record(uow, record=record, now=now)
