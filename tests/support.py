@@ -146,6 +146,13 @@ class World:
             )
         )
 
+    def deposit(self, cents: int, reserve: str = "digital") -> Posted:
+        """The office takes the cash it collected to the reserve's bank account."""
+        office = self.office
+        return self.post(
+            self.record("deposit", office.key, office=office.account, reserve=reserve, amount=cents)
+        )
+
     def transfer(
         self,
         payer: Holder,
