@@ -326,6 +326,8 @@ def parse_envelope(envelope: object) -> SignedRecord:
         raise MalformedRecord("alg must be 'Ed25519'")
     if not isinstance(envelope["sig"], str):
         raise MalformedRecord("sig must be a base64url string")
+    if not isinstance(envelope["record"], dict):
+        raise MalformedRecord("record must be a JSON object")
     return make_signed(envelope["record"], b64url_decode(envelope["sig"]))
 
 

@@ -10,6 +10,7 @@ from ledger.errors import AuthenticationError, NotAuthorized
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.ratelimit import AuthLimits
 from wallet_api.schemas import (
+    AccountNumber,
     AccountOut,
     ChallengeIn,
     ChallengeOut,
@@ -46,7 +47,9 @@ def token(body: TokenIn, uow: UnitOfWorkDep, request: Request) -> TokenOut:
 
 
 @router.get("/accounts/{number}")
-def get_account(number: int, uow: ReadingUnitOfWork, device: OptionalDevice) -> AccountOut:
+def get_account(
+    number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> AccountOut:
     """The holder's own account with its balance, or a merchant's public card."""
     view = queries.account_view(uow, number=number)
     if device is not None and device.account == number:
@@ -74,10 +77,12 @@ def get_account(number: int, uow: ReadingUnitOfWork, device: OptionalDevice) -> 
 
 @router.get("/accounts/{number}/transfers")
 def get_history(
-    number: int,
+    number: AccountNumber,
     uow: ReadingUnitOfWork,
     device: OptionalDevice,
-    cursor: int | None = Query(default=None, ge=0, description="the `next_cursor` of a page"),
+    cursor: int | None = Query(
+        default=None, ge=0, le=2**63 - 1, description="the `next_cursor` of a page"
+    ),
     limit: int = Query(default=50, ge=1, le=queries.MAX_PAGE),
 ) -> HistoryOut:
     """The account's movements, newest first; only for the account's own devices."""

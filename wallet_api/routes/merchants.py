@@ -24,7 +24,7 @@ from merchants.payment_requests import (
 from merchants.qr import qr_png, qr_svg, sticker_pdf
 from merchants.requests import RequestStatus, register_request, request_status
 from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
-from wallet_api.schemas import PaymentRequestIn, PaymentRequestOut
+from wallet_api.schemas import AccountNumber, PaymentRequestIn, PaymentRequestOut
 
 router = APIRouter(prefix="/v1", tags=["merchants"])
 
@@ -82,7 +82,9 @@ def request_qr(uow: ReadingUnitOfWork, payreq: PayreqPath, image_format: ImageFo
 
 
 @router.get("/merchants/{number}/qr.{image_format}", response_class=Response)
-def merchant_qr(uow: ReadingUnitOfWork, number: int, image_format: ImageFormat) -> Response:
+def merchant_qr(
+    uow: ReadingUnitOfWork, number: AccountNumber, image_format: ImageFormat
+) -> Response:
     """The merchant's static code (`HTTPS://HOST/M/<number>`), for a printed sticker."""
     account = uow.store.account(number)
     if account is None or account.kind != "merchant":
@@ -116,7 +118,7 @@ async def request_events(request: Request, ledger: LedgerDep, payreq: PayreqPath
 
 
 @router.get("/merchants/{number}/sticker.pdf", response_class=Response)
-def merchant_sticker(uow: ReadingUnitOfWork, number: int) -> Response:
+def merchant_sticker(uow: ReadingUnitOfWork, number: AccountNumber) -> Response:
     """A printable A6 sticker with the merchant's static code and name."""
     view = queries.account_view(uow, number=number)
     if view.kind != "merchant":

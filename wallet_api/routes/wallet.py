@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from ledger.admin import enrol_device, revoke_key
 from ledger.errors import AuthenticationError, MalformedRecord, NotAuthorized
-from ledger.posting import post_transfer
+from ledger.records import parse_envelope
+from wallet_api.batcher import Batcher
 from wallet_api.body import StrictJSON
 from wallet_api.deps import OptionalDevice, UnitOfWorkDep
 from wallet_api.schemas import DeviceIn, DeviceOut, RevokedOut
@@ -57,14 +58,20 @@ def enrol(body: DeviceIn, uow: UnitOfWorkDep) -> DeviceOut:
     },
     responses={200: {"description": "a retry of a transfer already accepted: the same receipt"}},
 )
-def create_transfer(body: StrictJSON, uow: UnitOfWorkDep) -> JSONResponse:
-    """Posts a signed transfer; returns the ledger's signed receipt."""
-    envelope = body
-    if not isinstance(envelope, dict):
+async def create_transfer(body: StrictJSON, request: Request) -> JSONResponse:
+    """Posts a signed transfer; returns the ledger's signed receipt.
+
+    The record is posted by the worker's batcher, together with the payments that arrive
+    meanwhile (group commit); its outcome is its own.
+    """
+    if not isinstance(body, dict):
         raise MalformedRecord("the body must be a signed transfer envelope")
-    posted = post_transfer(uow, envelope=envelope)
-    uow.commit()
-    receipt = posted.receipt(uow.ledger.key)
+    record = parse_envelope(body)
+    if record.type != "transfer":
+        raise MalformedRecord("this is not a transfer record")
+    batcher: Batcher = request.app.state.batcher
+    posted = await batcher.post(record)
+    receipt = posted.receipt(batcher.ledger.key)
     return JSONResponse(receipt.envelope(), status_code=200 if posted.retry else 201)
 
 

@@ -1,0 +1,196 @@
+"""The real service under uvicorn on a fresh SQLite ledger, and Debian's Chromium to drive it.
+
+No browser is downloaded: Playwright drives `/usr/bin/chromium` (CI installs the `chromium`
+package). Without it these tests fail, on purpose, with a message saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from ledger.admin import enrol_device, issue_enrolment_code, open_account
+from ledger.signing import SigningKey, create_key_file
+from tests.databases import Templates
+from tests.support import World
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@dataclass
+class Service:
+    """The service at `url`, and the same ledger seen from the office (the test's side)."""
+
+    url: str
+    world: World
+
+    def open_account(self, kind: str, name: str, *, balance: int = 0) -> int:
+        """An account with its holder's name, credited by a cash conversion at the office."""
+        self.world.now = int(time.time())
+        with self.world.ledger.unit_of_work() as uow:
+            number = open_account(uow, kind=kind, now=self.world.now, holder_name=name)
+            uow.commit()
+        if balance:
+            office = self.world.office
+            self.world.post(
+                self.world.record(
+                    "conversion",
+                    office.key,
+                    method="cash",
+                    office=office.account,
+                    to=str(number),
+                    amount=balance,
+                )
+            )
+        return number
+
+    def enrolment_code(self, number: int, role: str) -> str:
+        self.world.now = int(time.time())
+        with self.world.ledger.unit_of_work() as uow:
+            code = issue_enrolment_code(uow, account=number, role=role, now=self.world.now)
+            uow.commit()
+        return code
+
+    def enrol_key(self, number: int, role: str) -> SigningKey:
+        """A device key enrolled on the test's side (a till whose requests the test signs)."""
+        key = SigningKey.generate()
+        with self.world.ledger.unit_of_work() as uow:
+            code = issue_enrolment_code(uow, account=number, role=role, now=self.world.now)
+            enrol_device(uow, code=code, public_key=key.public_bytes, now=self.world.now)
+            uow.commit()
+        return key
+
+    def balance(self, number: int) -> int:
+        return self.world.balance(number)
+
+    def get(self, path: str) -> tuple[int, bytes, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as response:
+                return response.status, response.read(), response.headers["content-type"]
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), error.headers["content-type"]
+
+    def get_json(self, path: str) -> Any:
+        status, body, _ = self.get(path)
+        assert status == 200, body
+        return json.loads(body)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def service(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service for all the browser tests (each test opens its own accounts)."""
+    tmp_path = tmp_path_factory.mktemp("e2e")
+    key_file = tmp_path / "ledger.key"
+    with templates.database("sqlite", tmp_path) as url:
+        world = World(url, ledger_key=create_key_file(key_file))
+        world.now = int(time.time())  # the service checks records against its real clock
+        port = _free_port()
+        env = {
+            **os.environ,
+            "SOU_DATABASE_URL": url,
+            "SOU_LEDGER_KEY": str(key_file),
+            "SOU_HOST": world.ledger.host,
+            "SOU_CURRENCY": world.ledger.currency,
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "sou.server:create",
+                "--factory",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(base + "/v1/ledger", timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                raise RuntimeError("the service did not start")
+            yield Service(base, world)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+            world.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium; "
+            "install it with `apt-get install -y chromium` (.ci/run does)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Troubles:
+    """What a page must never show: uncaught script errors and Content-Security-Policy refusals."""
+
+    seen: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> Page:
+        page.on("pageerror", lambda error: self.seen.append(f"uncaught: {error}"))
+        page.on("console", self._console)
+        return page
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.seen.append(f"CSP: {message.text}")
+
+
+@pytest.fixture
+def troubles() -> Iterator[Troubles]:
+    troubles = Troubles()
+    yield troubles
+    assert troubles.seen == []
+
+
+@pytest.fixture
+def new_page(browser: Browser, troubles: Troubles) -> Iterator[Any]:
+    """Opens pages in separate browser contexts: separate devices, each with its own key."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return troubles.watch(context.new_page())
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -1,0 +1,214 @@
+"""The wallet and the till in a real browser: enrol, pay a till's request, pay a sticker.
+
+Each device is a separate browser context with its own non-extractable WebCrypto key. The
+money is checked on the ledger itself, never only on the screen.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import time
+import urllib.request
+from collections.abc import Callable
+
+import cairosvg
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Page, Request, expect
+
+from merchants.payment_requests import sign_request
+from tests.e2e.conftest import Service
+
+NewPage = Callable[[], Page]
+
+
+def enrol(page: Page, url: str, code: str) -> None:
+    page.goto(url)
+    page.get_by_label("Code d’enrôlement").fill(code)
+    page.get_by_role("button", name="Enrôler").click()
+
+
+def resident_wallet(service: Service, new_page: NewPage, *, balance: int) -> tuple[Page, int]:
+    """A resident with `balance` cents whose phone has enrolled and shows its balance."""
+    number = service.open_account("resident", "Camille Martin", balance=balance)
+    page = new_page()
+    enrol(page, service.url + "/", service.enrolment_code(number, "resident"))
+    expect(page.locator("#balance")).to_have_text(re.compile(r"\d+,\d\d\u00a0RTZ"))
+    return page, number
+
+
+def qr_text(service: Service, page: Page) -> str:
+    src = page.locator("#qr").get_attribute("src")
+    assert src is not None
+    status, svg, media_type = service.get(src)
+    assert (status, media_type) == (200, "image/svg+xml")
+    png = cairosvg.svg2png(bytestring=svg, output_width=600)
+    (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    return barcode.text
+
+
+def transfers_posted(page: Page) -> list[Request]:
+    posted: list[Request] = []
+    page.on(
+        "request",
+        lambda r: posted.append(r) if r.method == "POST" and "/v1/transfers" in r.url else None,
+    )
+    return posted
+
+
+def test_a_resident_pays_a_till_request_and_both_pages_verify_the_receipt(
+    service: Service, new_page: NewPage
+) -> None:
+    shop = service.open_account("merchant", "Boulangerie Martin")
+    wallet, resident = resident_wallet(service, new_page, balance=50_00)
+    expect(wallet.locator("#balance")).to_have_text("50,00\u00a0RTZ")
+    expect(wallet.locator("html")).to_have_attribute("lang", "fr")
+
+    till = new_page()
+    enrol(till, service.url + "/till", service.enrolment_code(shop, "cashier"))
+    expect(till.locator("#merchant-name")).to_have_text("Boulangerie Martin")
+    till.get_by_label("Montant à encaisser").fill("12,50")
+    till.get_by_role("button", name="Afficher le QR code").click()
+    expect(till.locator("#request-status")).to_have_text("En attente du paiement…")
+
+    url = qr_text(service, till)
+    assert url.startswith("HTTPS://PAY.EXAMPLE.ORG/R/")
+    assert till.locator("#request-link").get_attribute("href") == "/R/" + url.split("/R/")[1]
+    wallet.goto(service.url + "/R/" + url.split("/R/")[1])
+    expect(wallet.locator("#payee-name")).to_have_text("Boulangerie Martin")
+    expect(wallet.locator("#pay-fixed")).to_have_text("12,50\u00a0RTZ")
+    expect(wallet.get_by_label("Montant (ex. 12,50)")).to_be_hidden()
+
+    wallet.get_by_role("button", name="Confirmer le paiement").click()
+    clicked = time.monotonic()
+    expect(wallet.locator("#receipt-check")).to_have_text("Reçu vérifié")
+    expect(till.locator("#request-status")).to_have_text("Payé", timeout=2_500)
+    assert time.monotonic() - clicked < 2.5
+    expect(till.locator("#till-receipt")).to_have_text("Reçu vérifié")
+
+    assert (service.balance(resident), service.balance(shop)) == (37_50, 12_50)
+    payreq = till.evaluate("() => document.querySelector('#qr').src.split('/')[5]")
+    status = service.get_json(f"/v1/payment-requests/{payreq}")
+    assert status["status"] == "paid"
+    assert status["receipt"]["record"]["amount"] == 12_50
+    assert status["receipt"]["record"]["from"] == str(resident)
+
+    wallet.get_by_role("link", name="Retour au porte-monnaie").click()
+    expect(wallet.locator("#balance")).to_have_text("37,50\u00a0RTZ")
+    expect(wallet.locator("#history li").first).to_contain_text(f"Payé à n° {shop}")
+
+
+def test_a_printed_merchant_code_takes_a_typed_french_amount(
+    service: Service, new_page: NewPage
+) -> None:
+    shop = service.open_account("merchant", "Épicerie du Port")
+    wallet, resident = resident_wallet(service, new_page, balance=20_00)
+    posted = transfers_posted(wallet)
+    wallet.goto(f"{service.url}/m/{shop}")  # a camera app may hand over either case
+    expect(wallet.locator("#payee-name")).to_have_text("Épicerie du Port")
+
+    amount = wallet.get_by_label("Montant (ex. 12,50)")
+    amount.fill("7,555")
+    wallet.get_by_role("button", name="Confirmer le paiement").click()
+    expect(wallet.locator("#message")).to_contain_text("Montant invalide")
+    assert posted == []
+
+    amount.fill("7,5")
+    wallet.get_by_label("Message (facultatif)").fill("Pain, fromage")
+    wallet.get_by_role("button", name="Confirmer le paiement").click()
+    expect(wallet.locator("#receipt-check")).to_have_text("Reçu vérifié")
+    expect(wallet.locator("#done-summary")).to_contain_text("7,50\u00a0RTZ payés à Épicerie")
+    assert len(posted) == 1
+    assert (service.balance(resident), service.balance(shop)) == (12_50, 7_50)
+
+
+def test_a_payment_beyond_the_balance_shows_the_ledgers_refusal_and_moves_nothing(
+    service: Service, new_page: NewPage
+) -> None:
+    shop = service.open_account("merchant", "Boulangerie Martin")
+    wallet, resident = resident_wallet(service, new_page, balance=5_00)
+    wallet.goto(f"{service.url}/M/{shop}")
+    expect(wallet.locator("#payee-name")).to_have_text("Boulangerie Martin")
+    size = service.world.log_size()
+
+    wallet.get_by_label("Montant (ex. 12,50)").fill("12,50")
+    wallet.get_by_role("button", name="Confirmer le paiement").click()
+    message = wallet.locator("#message")
+    expect(message).to_contain_text("Solde insuffisant")
+    expect(message).to_contain_text(f"account {resident} lacks 750 cents")  # the server's detail
+    expect(wallet.locator("#pay")).to_be_visible()
+    assert (service.balance(resident), service.balance(shop)) == (5_00, 0)
+    assert service.world.log_size() == size
+
+
+def test_a_request_with_a_forged_signature_is_refused_before_any_payment(
+    service: Service, new_page: NewPage
+) -> None:
+    world = service.world
+    shop_number = service.open_account("merchant", "Boulangerie Martin")
+    till_key = service.enrol_key(shop_number, "cashier")
+    wallet, _ = resident_wallet(service, new_page, balance=50_00)
+    posted = transfers_posted(wallet)
+    genuine = sign_request(
+        host=world.ledger.host,
+        merchant=shop_number,
+        amount=12_50,
+        expires=int(time.time()) + 300,
+        nonce=os.urandom(8),
+        ref="T1-0042",
+        key=till_key,
+    ).to_bytes()
+    forged_sig = genuine[:-1] + bytes([genuine[-1] ^ 1])
+    forged_amount = genuine[:5] + (99_00).to_bytes(4, "big") + genuine[9:]
+
+    def b32(data: bytes) -> str:
+        return base64.b32encode(data).decode().rstrip("=")
+
+    for forged in (forged_sig, forged_amount):
+        wallet.goto(f"{service.url}/R/{b32(forged)}")
+        expect(wallet.locator("#message")).to_contain_text("signature ne vient pas")
+        expect(wallet.locator("#pay")).to_be_hidden()
+    assert posted == []
+
+    wallet.goto(f"{service.url}/r/{b32(genuine).lower()}")  # the control: the genuine request
+    expect(wallet.locator("#pay-fixed")).to_have_text("12,50\u00a0RTZ")
+    expect(wallet.locator("#pay-ref")).to_have_text("Référence : T1-0042")
+    expect(wallet.locator("#message")).to_be_hidden()
+
+
+def test_the_pages_speak_french_first_and_remember_english(
+    service: Service, new_page: NewPage
+) -> None:
+    page = new_page()
+    page.goto(service.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("button", name="Enrôler")).to_be_visible()
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="Enrol", exact=True)).to_be_visible()
+    page.goto(service.url + "/till")
+    expect(page.get_by_role("heading", name="Till")).to_be_visible()
+    expect(page.get_by_label("Enrolment code")).to_be_visible()
+    page.get_by_role("button", name="Français").click()
+    expect(page.get_by_label("Code d’enrôlement")).to_be_visible()
+
+
+def test_the_wallet_is_an_installable_app_under_a_strict_policy(service: Service) -> None:
+    status, body, media_type = service.get("/manifest.webmanifest")
+    assert (status, media_type) == (200, "application/manifest+json")
+    manifest = json.loads(body)
+    assert (manifest["start_url"], manifest["display"], manifest["lang"]) == (
+        "/",
+        "standalone",
+        "fr",
+    )
+    for icon in manifest["icons"]:
+        assert service.get(icon["src"])[0] == 200
+    with urllib.request.urlopen(service.url + "/R/ABC") as page:
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        html = page.read().decode()
+    assert "<script>" not in html and "style=" not in html
