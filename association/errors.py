@@ -7,7 +7,7 @@ is wrong (`line`, counting from 1) so a treasurer can fix or report it.
 
 from __future__ import annotations
 
-from ledger.errors import SouError
+from ledger.errors import NotAuthorized, SouError
 from merchants.errors import InvalidIban
 
 __all__ = ["InvalidIban"]  # one IBAN error for the whole service, from merchants.iban
@@ -32,6 +32,27 @@ class InvalidPaymentCode(AssociationError):
     """The EPC QR payload cannot be built from these fields (length, IBAN, amount, charset)."""
 
     code = "invalid-payment-code"
+
+
+# --- exchange offices and top-ups ----------------------------------------------------------
+
+
+class NotAnOfficeOperation(AssociationError):
+    """An exchange office records cash conversions, paper notes and deposits, nothing else."""
+
+    code = "not-an-office-operation"
+
+
+class BankConversionNotAtOffice(AssociationError):
+    """A bank-transfer conversion is posted by the treasurer against its bank statement line."""
+
+    code = "bank-conversion-not-at-office"
+
+
+class BankAccountNotConfigured(AssociationError):
+    """The association's reserve bank account is not configured (SOU_RESERVE_IBAN)."""
+
+    code = "bank-account-not-configured"
 
 
 # --- bank statements ----------------------------------------------------------------------
@@ -90,6 +111,36 @@ class InvalidExpectation(StatementError):
     code = "invalid-expectation"
 
 
+class UnknownBankAccount(StatementError):
+    """No reserve bank account is registered with this IBAN (or for this reserve)."""
+
+    code = "unknown-bank-account"
+
+
+class BankAccountExists(StatementError):
+    """This IBAN, or this reserve, has a registered bank account already."""
+
+    code = "bank-account-exists"
+
+
+class UnknownStatementLine(StatementError):
+    """No imported statement has this number, or it has no such line."""
+
+    code = "unknown-statement-line"
+
+
+class LineNotOpen(StatementError):
+    """The statement line is already matched or resolved."""
+
+    code = "line-not-open"
+
+
+class TopUpRefused(StatementError):
+    """The bank conversion does not account for this statement line (account, amount, line)."""
+
+    code = "top-up-refused"
+
+
 # --- proofs of liabilities and the reserve statement --------------------------------------
 
 
@@ -117,6 +168,18 @@ class ReserveStatementError(AssociationError):
     code = "invalid-reserve-statement"
 
 
+class UnknownReserveStatement(AssociationError):
+    """No reserve statement was published with this id."""
+
+    code = "unknown-reserve-statement"
+
+
+class StatementAlreadyPublished(AssociationError):
+    """A reserve statement was already published for this date (one per date)."""
+
+    code = "reserve-statement-exists"
+
+
 # --- exports ------------------------------------------------------------------------------
 
 
@@ -130,3 +193,36 @@ class UnbalancedEntry(ExportError):
     """A journal entry's debits do not equal its credits."""
 
     code = "unbalanced-entry"
+
+
+# --- the auditor's access -----------------------------------------------------------------
+
+
+class AuditorError(AssociationError):
+    """The auditor's access cannot be granted or used as asked."""
+
+    code = "auditor-error"
+
+
+class NotAnAuditorKey(AuditorError):
+    """Access is granted only to an active key enrolled with the role `auditor`."""
+
+    code = "not-an-auditor-key"
+
+
+class InvalidGrant(AuditorError):
+    """An auditor's window lasts from 1 to 366 days."""
+
+    code = "invalid-grant"
+
+
+class AuditAccessNotGranted(AuditorError, NotAuthorized):
+    """This auditor key was granted no access window."""
+
+    code = "audit-access-not-granted"
+
+
+class AuditAccessExpired(AuditorError, NotAuthorized):
+    """This auditor key's access window is over (or has not begun)."""
+
+    code = "audit-access-expired"

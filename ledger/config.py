@@ -17,6 +17,10 @@ class Settings:
     currency: str = "RTZ"
     unit_name: str = "Rétzi"
     ledger_key: Path = Path("sou-ledger.key")
+    # the association and the reserve's bank account, which pays reconversions (SEPA)
+    association_name: str = "Association de la monnaie locale"
+    reserve_iban: str | None = None
+    reserve_bic: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -27,4 +31,7 @@ class Settings:
             currency=env.get("SOU_CURRENCY", cls.currency),
             unit_name=env.get("SOU_UNIT_NAME", cls.unit_name),
             ledger_key=Path(env.get("SOU_LEDGER_KEY", str(cls.ledger_key))),
+            association_name=env.get("SOU_ASSOCIATION_NAME", cls.association_name),
+            reserve_iban=env.get("SOU_RESERVE_IBAN") or None,
+            reserve_bic=env.get("SOU_RESERVE_BIC") or None,
         )

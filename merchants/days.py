@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import InvalidDay, NotAuthorized
@@ -40,13 +40,26 @@ class Day:
 
 
 def _entry_range(uow: LedgerUnitOfWork, start: int, end: int) -> tuple[int, int] | None:
-    """The first and last entries accepted in [start, end): the log's order is time order."""
-    row = uow.connection.execute(
-        select(func.min(E.c.idx), func.max(E.c.idx)).where(
-            E.c.accepted >= start, E.c.accepted < end
-        )
-    ).one()
-    return None if row[0] is None else (row[0], row[1])
+    """The first and last entries accepted in [start, end): the log's order is time order.
+
+    Two walks of the index on acceptance time, from each end of the range, each stopping at
+    its first row: the cost does not grow with the history.
+    """
+    first = uow.connection.execute(
+        select(E.c.idx)
+        .where(E.c.accepted >= start, E.c.accepted < end)
+        .order_by(E.c.accepted, E.c.idx)
+        .limit(1)
+    ).scalar()
+    if first is None:
+        return None
+    last = uow.connection.execute(
+        select(E.c.idx)
+        .where(E.c.accepted >= start, E.c.accepted < end)
+        .order_by(E.c.accepted.desc(), E.c.idx.desc())
+        .limit(1)
+    ).scalar_one()
+    return first, last
 
 
 def _lines(uow: LedgerUnitOfWork, account: int, start: int, end: int) -> list[TakingLine]:
@@ -189,3 +202,14 @@ def close_day(uow: LedgerUnitOfWork, *, record: SignedRecord, now: int) -> Poste
             f"the day's figures are not these ({', '.join(changed)}): fetch the statement again"
         )
     return post_record(uow, record=record, now=now)
+
+
+MAX_PERIOD = 366  # days in one export
+
+
+def load_period(uow: LedgerUnitOfWork, *, account: int, first: dt.date, last: dt.date) -> list[Day]:
+    """Every business day from `first` to `last` (both included), closed or not."""
+    days = (last - first).days + 1
+    if not 1 <= days <= MAX_PERIOD:
+        raise InvalidDay(f"a period is 1 to {MAX_PERIOD} days, first before last")
+    return [load_day(uow, account=account, date=first + dt.timedelta(days=n)) for n in range(days)]

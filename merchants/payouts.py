@@ -40,7 +40,7 @@ R, B = RECONVERSIONS, PAYOUT_BATCHES
 class FeeMismatch(ReconversionRefused):
     """The signed reconversion's fee is not the association's fee for this amount."""
 
-    code = "fee-mismatch"
+    code = "reconversion-fee-mismatch"
 
 
 class UnknownBatch(MerchantError):

@@ -3,8 +3,10 @@
 The statement is a pure fold of the account's transfer lines of one business day (one
 `TakingLine` per transfer to or from the account, with its receipt), following SPEC §7:
 `count` is the number of payments received (every transfer in), `credits` the cents received,
-`refunds` the cents refunded (transfers out that reference a payment), `debits` all cents out
-(refunds, payments to other merchants, reconversions). The day's `net` takings are
+`refunds` the cents refunded (transfers out that reference a payment; a refund the merchant
+receives from another merchant is money in like any other), `debits` all cents out
+(refunds and payments to other merchants; a reconversion is not a transfer, has no
+receipt, and is not in the statement). The day's `net` takings are
 `credits − refunds`: what the merchant earned, before any other use of the money; the change
 of the account's balance over the day is `credits − debits`. `difference` is `declared − net`
 (positive when the merchant counted more than the ledger recorded), or None when nothing was
@@ -61,8 +63,6 @@ class TakingLine:
             raise StatementError("'direction' must be 'in' or 'out'", field="direction")
         if not isinstance(self.till, str):
             raise StatementError("'till' must be a string", field="till")
-        if self.ref is not None and self.direction != "out":
-            raise StatementError("only a transfer out can refund a payment", field="ref")
         if not isinstance(self.receipt, bytes) or not self.receipt:
             raise StatementError("'receipt' must be the receipt's signed bytes", field="receipt")
 

@@ -7,6 +7,7 @@ Errors print a one-line message and exit with status 1 (2 for usage errors).
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +52,15 @@ def serve(host: str, port: int, workers: int) -> None:
         open_ledger(_settings()).engine.dispose()  # fail early, with a clear message
     except SouError as error:
         _fail(error)
-    uvicorn.run("sou.server:create", factory=True, host=host, port=port, workers=workers)
+    if workers == 1:
+        uvicorn.run("sou.server:create", factory=True, host=host, port=port)
+        return
+    # The socket uvicorn would bind for several workers leaves Nagle's algorithm on, which
+    # delays small responses by ~40 ms; accepted connections inherit TCP_NODELAY from this one.
+    sock = socket.create_server((host, port), reuse_port=False)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.set_inheritable(True)
+    uvicorn.run("sou.server:create", factory=True, fd=sock.fileno(), workers=workers)
 
 
 @main.group()
@@ -250,7 +259,7 @@ def admin_convert(account: int, cents: int, office_key: Path) -> None:
     """Record euros received in cash for ACCOUNT; prints the record id."""
     from ledger.posting import post_record
     from ledger.records import operation
-    from sou.office import office_agent
+    from sou.local_keys import office_agent
 
     ledger = _ledger()
     try:
@@ -283,3 +292,22 @@ def admin_revoke(kid: str) -> None:
 
     _write(lambda uow, now: revoke_key(uow, kid=kid, now=now))
     click.echo(f"revoked {kid}")
+
+
+# The other command modules register their groups and commands on the ones above.
+from sou import (  # noqa: E402
+    accounting_commands,
+    bank_commands,
+    merchant_commands,
+    office_commands,
+    reserve_commands,
+)
+
+__all__ = [
+    "accounting_commands",
+    "bank_commands",
+    "main",
+    "merchant_commands",
+    "office_commands",
+    "reserve_commands",
+]

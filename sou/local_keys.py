@@ -1,7 +1,8 @@
-"""The exchange office of this machine: a key file enrolled as the agent of an office.
+"""The keys of this machine's operators: an office's agent and the association's treasurer.
 
-`sou admin convert` records cash conversions signed by this key, like an office's tablet
-would. The key is created and enrolled (for the first office, opened if needed) on first use.
+`sou admin convert` records cash conversions signed by the agent key, as an office's tablet
+would; `sou treasurer payouts` signs payouts with the treasurer key, as the treasurer's
+laptop would. Each key lives in a file (mode 0600) and is created and enrolled on first use.
 """
 
 from __future__ import annotations
@@ -16,24 +17,39 @@ from ledger.persistence.tables import ACCOUNTS, KEYS
 from ledger.signing import SigningKey, create_key_file, load_key_file
 
 
-def office_agent(ledger: Ledger, path: Path) -> tuple[SigningKey, int]:
-    """The local agent key and its office account number, enrolling them if new."""
+def _local_key(ledger: Ledger, path: Path, *, kind: str, role: str) -> tuple[SigningKey, int]:
+    """The key in `path` and its account, enrolling a new key for the first account of `kind`
+    (opened if there is none) with `role`."""
     if path.exists():
         key = load_key_file(path)
         with ledger.engine.connect() as conn:
-            office = conn.execute(select(KEYS.c.account).where(KEYS.c.kid == key.kid)).scalar()
-        if office is not None:
-            return key, int(office)
+            account = conn.execute(select(KEYS.c.account).where(KEYS.c.kid == key.kid)).scalar()
+        if account is not None:
+            return key, int(account)
     else:
         key = create_key_file(path)
     now = ledger.clock()
+    ledger_kind = "office_cash" if kind == "office" else kind
     with ledger.unit_of_work() as uow:
-        office = uow.connection.execute(
-            select(ACCOUNTS.c.number).where(ACCOUNTS.c.kind == "office_cash").limit(1)
+        account = uow.connection.execute(
+            select(ACCOUNTS.c.number)
+            .where(ACCOUNTS.c.kind == ledger_kind)
+            .order_by(ACCOUNTS.c.number)
+            .limit(1)
         ).scalar()
-        if office is None:
-            office = open_account(uow, kind="office", now=now)
-        code = issue_enrolment_code(uow, account=int(office), role="agent", now=now)
+        if account is None:
+            account = open_account(uow, kind=kind, now=now)
+        code = issue_enrolment_code(uow, account=int(account), role=role, now=now)
         enrol_device(uow, code=code, public_key=key.public_bytes, now=now, label=path.name)
         uow.commit()
-    return key, int(office)
+    return key, int(account)
+
+
+def office_agent(ledger: Ledger, path: Path) -> tuple[SigningKey, int]:
+    """The local agent key and its office account number, enrolling them if new."""
+    return _local_key(ledger, path, kind="office", role="agent")
+
+
+def association_treasurer(ledger: Ledger, path: Path) -> tuple[SigningKey, int]:
+    """The local treasurer key and the association's account number, enrolling them if new."""
+    return _local_key(ledger, path, kind="association", role="treasurer")

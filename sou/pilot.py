@@ -1,15 +1,20 @@
 """The first pilot's demo data: a cooperative (CAE) whose entrepreneurs are the merchants.
 
 `load_pilot` peoples an empty ledger with the currency association (its treasurer), two
-exchange offices, the CAE and its entrepreneurs as merchants, and residents, then plays
-months of realistic activity day by day: cash and bank conversions, paper notes issued and
-exchanged, payments at the merchants and between them, refunds, cash deposits at the bank,
-and reconversions paid out by the treasurer. Every record is signed by a generated device
-key through the same use cases as the service, so the demo log verifies like a real one.
+exchange offices, the CAE (an approved merchant) and its entrepreneurs (each an approved
+merchant of the CAE with an analytic code, a merchant key and a till), and residents, then
+plays months of realistic activity day by day: cash and bank conversions, paper notes issued
+and exchanged, payments at the tills (payment requests) and at the printed stickers, between
+merchants, refunds by the tills, cash deposits at the bank, each merchant closing its
+business day with a declared total, and monthly reconversions approved by the treasurer in a
+batch with its SEPA file. Every record is signed by a generated device key through the same
+use cases as the service, so the demo log verifies like a real one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +26,22 @@ from ledger.context import Ledger
 from ledger.errors import SouError
 from ledger.persistence.tables import ACCOUNTS
 from ledger.posting import Posted, post_records
-from ledger.records import SignedRecord, operation
+from ledger.records import SignedRecord, operation, sign_record
 from ledger.signing import SigningKey
 from ledger.transparency import latest_checkpoint
+from merchants.days import business_day_of, close_day, record_for
+from merchants.payment_requests import sign_request
+from merchants.payouts import approve_batch, mark_executed, request_reconversion, set_fee_rule
+from merchants.profiles import (
+    Application,
+    apply_merchant,
+    approve_merchant,
+    merchant_profile,
+    record_membership,
+)
+from merchants.reconversion import FeeRule
+from merchants.requests import register_request
+from merchants.sepa import Debtor
 
 DAY = 86_400
 FIRST_NAMES = [
@@ -123,12 +141,26 @@ class PilotError(SouError):
     code = "pilot"
 
 
+# The association's reserve account at its bank, and demo IBANs of the entrepreneurs (valid
+# check digits, fictitious accounts).
+ASSOCIATION_BANK = Debtor("Association Hemen Txanpona", "FR7630004000031234567890143", "BNPAFRPP")
+CAE = "CAE Hemen Lan"
+
+
+def _demo_iban(n: int) -> str:
+    """A French IBAN with valid RIB key and check digits: bank 30006, branch 00001."""
+    from association.iban import iban_from_rib
+
+    return iban_from_rib("30006", "00001", f"{n:011d}")
+
+
 @dataclass
 class Person:
     number: int
     key: SigningKey
     name: str
     balance: int = 0
+    till: SigningKey | None = None  # a merchant's till (cashier key)
 
 
 @dataclass
@@ -142,6 +174,7 @@ class Pilot:
     residents: list[Person] = field(default_factory=list)
     payments: list[tuple[SignedRecord, Person, Person]] = field(default_factory=list)
     reconversions: list[tuple[str, int]] = field(default_factory=list)  # (id, net)
+    batches: list[int] = field(default_factory=list)
     office_cash: dict[int, int] = field(default_factory=dict)
     paper_cash: dict[int, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -195,11 +228,44 @@ def _people(pilot: Pilot, residents: int) -> None:
         pilot.offices.append(office)
         pilot.office_cash[office.number] = 0
         pilot.paper_cash[office.number] = 0
-    for name in ("CAE Hemen Lan", *ENTREPRENEURS):
-        pilot.merchants.append(_enrol(pilot, "merchant", "merchant", name))
+    cae = _merchant(pilot, CAE, parent=None, n=0)
+    pilot.merchants.append(cae)
+    for n, name in enumerate(ENTREPRENEURS, start=1):
+        pilot.merchants.append(_merchant(pilot, name, parent=cae.number, n=n))
     for _ in range(residents):
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
         pilot.residents.append(_enrol(pilot, "resident", "resident", name))
+
+
+def _merchant(pilot: Pilot, name: str, *, parent: int | None, n: int) -> Person:
+    """An approved merchant of the CAE (the CAE itself when `parent` is None), its merchant
+    key, and a till whose cashier may refund up to 50,00."""
+    key, till = SigningKey.generate(), SigningKey.generate()
+    application = Application(
+        kind="cae",
+        legal_name=name,
+        address=f"{n + 1} rue des Artisans, 64100 Bayonne",
+        activity="coopérative d'activité et d'emploi" if parent is None else name,
+        iban=_demo_iban(1000 + n),
+        parent=parent,
+        analytic_code=None if parent is None else f"ENT{n:02d}",
+    )
+    with pilot.ledger.unit_of_work() as uow:
+        number = apply_merchant(uow, application=application, now=pilot.now)
+        approve_merchant(uow, account=number, now=pilot.now)
+        paid_until = dt.datetime.fromtimestamp(pilot.now, dt.UTC).date() + dt.timedelta(days=800)
+        record_membership(uow, account=number, paid_until=paid_until)
+        for device, role, label in ((key, "merchant", name), (till, "cashier", "Caisse 1")):
+            code = issue_enrolment_code(
+                uow,
+                account=number,
+                role=role,
+                now=pilot.now,
+                refund_limit=50_00 if role == "cashier" else None,
+            )
+            enrol_device(uow, code=code, public_key=device.public_bytes, now=pilot.now, label=label)
+        uow.commit()
+    return Person(number, key, name, till=till)
 
 
 def _convert(pilot: Pilot, person: Person, amount: int) -> SignedRecord:
@@ -226,7 +292,27 @@ def _convert(pilot: Pilot, person: Person, amount: int) -> SignedRecord:
     )
 
 
-def _pay(pilot: Pilot, payer: Person, payee: Person, amount: int) -> SignedRecord:
+def _payment_request(pilot: Pilot, merchant: Person, amount: int) -> str:
+    """The till shows a payment request, registered with the ledger; its hash."""
+    assert merchant.till is not None
+    pr = sign_request(
+        host=pilot.ledger.host,
+        merchant=merchant.number,
+        amount=amount,
+        expires=pilot.now + 300,
+        nonce=os.urandom(8),
+        ref=f"T{pilot.rng.randint(1, 9999):04d}",
+        key=merchant.till,
+    )
+    with pilot.ledger.unit_of_work() as uow:
+        register_request(uow, pr=pr, now=pilot.now)
+        uow.commit()
+    return pr.payreq
+
+
+def _pay(
+    pilot: Pilot, payer: Person, payee: Person, amount: int, *, at_till: bool = False
+) -> SignedRecord:
     payer.balance -= amount
     payee.balance += amount
     record = pilot.record(
@@ -235,7 +321,7 @@ def _pay(pilot: Pilot, payer: Person, payee: Person, amount: int) -> SignedRecor
         from_=str(payer.number),
         to=str(payee.number),
         amount=amount,
-        payreq=None,
+        payreq=_payment_request(pilot, payee, amount) if at_till else None,
         ref=None,
     )
     pilot.payments.append((record, payer, payee))
@@ -264,8 +350,8 @@ def _daytime(pilot: Pilot, payments_per_day: float) -> list[SignedRecord]:
         merchant = rng.choice(pilot.merchants)
         low, high = PRICES[merchant.name]
         amount = min(rng.randint(low, high), payer.balance)
-        if amount >= 50:
-            records.append(_pay(pilot, payer, merchant, amount))
+        if amount >= 50:  # two payments in three at the till, the others at the sticker
+            records.append(_pay(pilot, payer, merchant, amount, at_till=rng.random() < 0.67))
     if rng.random() < 0.3:  # a merchant pays another (supplies, services)
         payer, payee = rng.sample(pilot.merchants, 2)
         amount = min(rng.randint(2_000, 25_000), payer.balance // 2)
@@ -282,10 +368,11 @@ def _evening(pilot: Pilot, day: int) -> list[SignedRecord]:
         if amount > 0 and payee in pilot.merchants:
             payee.balance -= amount
             payer.balance += amount
+            small = amount <= 50_00 and payee.till is not None
             records.append(
                 pilot.record(
                     "transfer",
-                    payee.key,
+                    payee.till if small and payee.till else payee.key,
                     from_=str(payee.number),
                     to=str(payer.number),
                     amount=amount,
@@ -336,15 +423,43 @@ def _evening(pilot: Pilot, day: int) -> list[SignedRecord]:
                     fee=fee,
                 )
                 pilot.reconversions.append((record.id, amount - fee))
-                records.append(record)
-    elif day % 30 == 29 and pilot.reconversions:  # the treasurer pays them out
+                with pilot.ledger.unit_of_work() as uow:
+                    request_reconversion(uow, record=record, now=pilot.now)
+                    uow.commit()
+                pilot.counts["reconversion"] = pilot.counts.get("reconversion", 0) + 1
+    elif day % 30 == 29 and pilot.reconversions:  # the treasurer pays them in one batch
         assert pilot.treasurer is not None
-        for record_id, net in pilot.reconversions:
-            records.append(
-                pilot.record("payout", pilot.treasurer.key, reconversion=record_id, amount=net)
-            )
+        payouts = [
+            pilot.record("payout", pilot.treasurer.key, reconversion=record_id, amount=net)
+            for record_id, net in pilot.reconversions
+        ]
+        with pilot.ledger.unit_of_work() as uow:
+            batch = approve_batch(uow, payouts=payouts, debtor=ASSOCIATION_BANK, now=pilot.now)
+            uow.commit()
+        pilot.batches.append(batch.id)
+        pilot.counts["payout"] = pilot.counts.get("payout", 0) + len(payouts)
         pilot.reconversions.clear()
+    elif day % 30 == 2 and pilot.batches:  # the bank has paid the last batch
+        with pilot.ledger.unit_of_work() as uow:
+            mark_executed(uow, number=pilot.batches[-1], now=pilot.now)
+            uow.commit()
     return records
+
+
+def _close_days(pilot: Pilot) -> None:
+    """Each merchant closes its business day with the total it counted (usually exact)."""
+    with pilot.ledger.unit_of_work() as uow:
+        for merchant in pilot.merchants:
+            profile = merchant_profile(uow, account=merchant.number)
+            today = business_day_of(profile, pilot.now)
+            record = record_for(
+                uow, account=merchant.number, date=today, kid=merchant.key.kid, declared=None
+            )
+            off = pilot.rng.choice((0, 0, 0, 0, 0, 0, 0, 0, -50, 100))
+            record["declared"] = max(0, record["credits"] - record["refunds"] + off)
+            close_day(uow, record=sign_record(record, merchant.key), now=pilot.now)
+            pilot.counts["day"] = pilot.counts.get("day", 0) + 1
+        uow.commit()
 
 
 def load_pilot(ledger: Ledger, *, residents: int = 50, months: int = 3, seed: int = 2026) -> str:
@@ -358,6 +473,10 @@ def load_pilot(ledger: Ledger, *, residents: int = 50, months: int = 3, seed: in
     days = months * 30
     start = (ledger.clock() // DAY - days) * DAY
     pilot = Pilot(ledger, random.Random(seed), start + 8 * 3600)
+    with ledger.unit_of_work() as uow:
+        rule = FeeRule.from_percent("cae", "2,5 %", minimum=20_00)
+        set_fee_rule(uow, rule=rule, membership_required=True, now=pilot.now)
+        uow.commit()
     _people(pilot, residents)
     payments_per_day = residents * 5 / 30  # about five payments a resident a month
     for day in range(days):
@@ -372,6 +491,8 @@ def load_pilot(ledger: Ledger, *, residents: int = 50, months: int = 3, seed: in
                 records = _evening(pilot, day)
             for i in range(0, len(records), 200):
                 pilot.post(records[i : i + 200])
+        pilot.now = base + 19 * 3600 + 1800  # 20:30 or 21:30 in Bayonne: the shops close
+        _close_days(pilot)
         if day % 7 == 6:
             with ledger.unit_of_work() as uow:
                 latest_checkpoint(uow, now=pilot.now)

@@ -6,8 +6,13 @@ from fastapi import FastAPI
 
 from ledger.bootstrap import open_ledger
 from ledger.config import Settings
+from merchants.sepa import Debtor
 from wallet_api.app import create_app
 
 
 def create() -> FastAPI:
-    return create_app(open_ledger(Settings.from_env()))
+    settings = Settings.from_env()
+    debtor = None
+    if settings.reserve_iban and settings.reserve_bic:
+        debtor = Debtor(settings.association_name, settings.reserve_iban, settings.reserve_bic)
+    return create_app(open_ledger(settings), debtor=debtor)

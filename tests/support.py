@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-import merchants.tables  # noqa: F401 (their tables join the metadata the tests compare)
+import association.tables  # noqa: F401 (their tables join the metadata the tests compare)
+import merchants.tables  # noqa: F401
 from ledger.admin import create_ledger, enrol_device, issue_enrolment_code, open_account
 from ledger.context import Ledger
 from ledger.persistence import tables

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
 from ledger.context import Ledger
-from wallet_api import errors
+from merchants.sepa import Debtor
+from wallet_api import errors, pages
+from wallet_api.batcher import Batcher
 from wallet_api.ratelimit import AuthLimits
-from wallet_api.routes import accounts, log, merchants, wallet
+from wallet_api.routes import (
+    accounts,
+    association,
+    audit,
+    keys,
+    log,
+    merchants,
+    offices,
+    reconversions,
+    reserve,
+    takings,
+    transparency,
+    wallet,
+)
 
 MAX_REQUEST = 64 * 1024
 SECURITY_HEADERS = {
@@ -20,19 +37,44 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(ledger: Ledger) -> FastAPI:
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await asyncio.to_thread(app.state.batcher.close)  # the payments already queued are posted
+
+
+def create_app(ledger: Ledger, *, debtor: Debtor | None = None) -> FastAPI:
+    """The service over `ledger`; `debtor` is the association's account that pays payouts."""
     app = FastAPI(
         title="Sou",
         version="1",
         description="The ledger of a citizen local currency: signed transfers, a verifiable log.",
+        lifespan=lifespan,
     )
     app.state.ledger = ledger
+    app.state.debtor = debtor
+    app.state.batcher = Batcher(ledger)
     app.state.auth_limits = AuthLimits()
     errors.install(app)
     app.include_router(log.router)
     app.include_router(wallet.router)
     app.include_router(accounts.router)
     app.include_router(merchants.router)
+    app.include_router(keys.router)
+    app.include_router(takings.router)
+    app.include_router(reconversions.router)
+    app.include_router(association.router)
+    app.include_router(offices.router)
+    app.include_router(reserve.router)
+    app.include_router(transparency.router)
+    app.include_router(audit.router)
+    app.include_router(pages.router)
+    app.mount("/static", pages.static_files, name="static")
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """The process answers: no database work (for probes, and the HTTP benchmark's baseline)."""
+        return {"status": "ok"}
 
     @app.middleware("http")
     async def security_headers(
@@ -48,4 +90,5 @@ def create_app(ledger: Ledger) -> FastAPI:
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    errors.document(app)
     return app

@@ -6,12 +6,17 @@ Routes never catch domain errors: the handlers installed here turn every `SouErr
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from association import errors as a
 from ledger import errors as e
+from merchants import errors as m
+from merchants.payouts import UnknownBatch
 from wallet_api.ratelimit import RateLimited
 
 PROBLEM = "application/problem+json"
@@ -26,7 +31,16 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (e.NotAuthorized, 403),
     (e.UnknownAccount, 404),
     (e.UnknownPaymentRequest, 404),
+    (m.UnknownMerchant, 404),
+    (UnknownBatch, 404),
+    (a.UnknownStatementLine, 404),
+    (a.UnknownBankAccount, 404),
+    (a.UnknownReserveStatement, 404),
     (e.DuplicateConflict, 409),
+    (e.DayAlreadyClosed, 409),
+    (a.DuplicateStatement, 409),
+    (a.StatementAlreadyPublished, 409),
+    (m.DayStatementChanged, 409),
     (e.ConcurrencyConflict, 503),
     (RateLimited, 429),
     (e.InsufficientFunds, 422),
@@ -41,8 +55,70 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (e.LogError, 400),
     (e.FormatError, 400),
     (e.LedgerError, 422),
+    (m.MerchantError, 422),
+    (a.MalformedStatement, 400),
+    (a.AssociationError, 422),
     (e.SouError, 400),
 )
+
+
+# The problems any operation may answer, as documented in the OpenAPI schema.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "stable per error class: `urn:sou:problem:…`"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "for `invalid-request`: what is wrong, and where",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+PROBLEMS = {
+    400: "malformed request or record",
+    401: "no valid credentials: token, signature or key",
+    403: "the credentials do not allow this",
+    404: "no such resource",
+    409: "conflict with the log (a nonce used for another record, …)",
+    413: "the request is too large",
+    422: "refused by the ledger's rules, or an invalid request",
+    429: "too many attempts; see Retry-After",
+    503: "the database was busy; retry (see Retry-After)",
+}
+
+
+def document(app: FastAPI) -> None:
+    """Documents the problem responses on every operation of the app's OpenAPI schema.
+
+    They replace FastAPI's default 422 (whose body is not ours: validation errors are
+    problems too).
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in PROBLEMS.items():
+                    responses[str(status)] = {
+                        "description": description,
+                        "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}},
+                    }
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def status_of(error: e.SouError) -> int:

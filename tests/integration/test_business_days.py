@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.errors import DayAlreadyClosed
+from ledger.money import format_fr
 from ledger.records import SignedRecord, sign_record
 from merchants.business_day import day_bounds
-from merchants.days import close_day, load_day, record_for
+from merchants.days import close_day, load_day, load_period, record_for
 from merchants.errors import DayNotOver, DayStatementChanged
-from merchants.takings import receipts_root
+from merchants.exports import takings_csv
+from merchants.takings import period_totals, receipts_root
+from tests.databases import Templates
 from tests.integration.test_rejections import refused
 from tests.support import Holder, World
 
@@ -121,3 +128,58 @@ def test_only_the_merchant_closes_its_day(world: World, signer: str) -> None:
         record = record_for(uow, account=shop.number, date=MARCH_14, kid=key.kid, declared=None)
     with refused(world, NotAuthorized):
         close(world, sign_record(record, key))
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 3 * 86_400 - 1), st.booleans(), st.integers(1, 30_00)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_days_of_a_period_add_up_to_the_period_and_to_its_export(
+    templates: Templates,
+    tmp_path_factory: pytest.TempPathFactory,
+    steps: list[tuple[int, bool, int]],
+) -> None:
+    """Payments and refunds at any times over three days, around a 02:00 closing time (the
+    days after the World's clock: the log's order is the order of acceptance times)."""
+    with templates.database("sqlite", tmp_path_factory.mktemp("days")) as url:
+        world = World(url)
+        try:
+            alice, shop = world.resident(balance=1_000_00), world.shop(closing_minutes=120)
+            first = MARCH_14 + dt.timedelta(days=1)
+            start, _ = day_bounds(first, 2, 0)
+            paid: list[tuple[str, int]] = []
+            received = refunded = 0
+            for offset, refund, amount in sorted(steps):
+                world.now = start + offset
+                if refund and paid:
+                    payment, left = paid.pop()
+                    world.pay(shop, alice, min(amount, left), ref=payment)
+                    refunded += min(amount, left)
+                else:
+                    paid.append((world.pay(alice, shop, amount).record.id, amount))
+                    received += amount
+            last = first + dt.timedelta(days=2)
+            with world.ledger.unit_of_work(write=False) as uow:
+                days = load_period(uow, account=shop.number, first=first, last=last)
+            totals = period_totals([d.statement for d in days])
+            assert (totals.credits, totals.refunds) == (received, refunded)
+            for day in days:
+                assert day.statement.credits == sum(
+                    line.amount for line in day.lines if line.direction == "in"
+                )
+                assert day.statement.receipts_root == receipts_root(ln.receipt for ln in day.lines)
+            export = takings_csv([d.statement for d in days]).decode("utf-8-sig")
+            total = next(
+                r for r in csv.reader(io.StringIO(export), delimiter=";") if r[0] == "Total"
+            )
+            assert total[2:5] == [format_fr(received), format_fr(refunded), format_fr(totals.net)]
+        finally:
+            world.close()

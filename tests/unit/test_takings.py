@@ -206,9 +206,10 @@ def test_a_line_of_no_whole_positive_amount_is_refused(amount: object) -> None:
         TakingLine(1, 0, "in", amount, RESIDENT, "", None, b"r")  # type: ignore[arg-type]
 
 
-def test_only_a_transfer_out_can_be_a_refund() -> None:
-    with pytest.raises(StatementError):
-        TakingLine(1, 0, "in", 100, RESIDENT, "", payment_id(0), b"r")
+def test_a_refund_received_from_another_merchant_is_money_in_not_a_refund_given() -> None:
+    line = TakingLine(1, at("2026-03-14T09:05:00+01:00"), "in", 100, RESIDENT, "", "ab" * 32, b"r")
+    statement = day_statement([line], account=MERCHANT, date=DAY)
+    assert (statement.credits, statement.refunds, line.is_refund) == (100, 0, False)
 
 
 def test_the_day_record_has_exactly_the_fields_of_spec_7() -> None:

@@ -36,9 +36,7 @@ def upgrade() -> None:
         sa.Column("applied", sa.BigInteger(), nullable=False),
         sa.Column("approved", sa.BigInteger(), nullable=True),
         sa.CheckConstraint(f"kind IN {KINDS}", name=op.f("ck_merchants_kind")),
-        sa.CheckConstraint(
-            "status IN ('pending', 'approved')", name=op.f("ck_merchants_status")
-        ),
+        sa.CheckConstraint("status IN ('pending', 'approved')", name=op.f("ck_merchants_status")),
         sa.CheckConstraint(
             "closing_minutes BETWEEN 0 AND 1439", name=op.f("ck_merchants_closing_minutes")
         ),

@@ -1,0 +1,155 @@
+"""Exchange offices and top-ups by bank transfer: what enters the reserve through a counter.
+
+An office's agent signs four kinds of record on the tablet — a cash conversion, paper notes
+handed out, paper notes exchanged for digital units, and a deposit of the collected cash at
+the bank — and the ledger's rules judge each (who signs for which office, no overdraft, euros
+backing units). This module only keeps other records away from the office's door: a bank
+conversion is the treasurer's, posted against the statement line that shows the euros, so it
+can never be recorded here without euros received. It also reads an office's figures, and
+gives a member what their bank needs to top up by transfer: the association's reserve account
+and the member's ISO 11649 reference, as text and as an EPC QR payload.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from association.epc_qr import TransferCode, epc_payload
+from association.errors import (
+    BankAccountNotConfigured,
+    BankConversionNotAtOffice,
+    NotAnOfficeOperation,
+)
+from association.rf import format_rf, rf_reference
+from ledger.accounts import SYSTEM_ACCOUNTS
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import InvalidTransfer, UnknownAccount
+from ledger.persistence.tables import ENTRIES, POSTINGS
+from ledger.posting import Posted, post_record
+from ledger.records import SignedRecord
+from merchants.sepa import Debtor
+
+OFFICE_OPERATIONS = ("conversion", "paper_issue", "paper_exchange", "deposit")
+TOP_UP_KINDS = ("resident", "merchant", "association")
+_PAPER = next(number for number, name, _, _ in SYSTEM_ACCOUNTS if name == "paper")
+
+
+def record_office_operation(uow: LedgerUnitOfWork, *, record: SignedRecord, now: int) -> Posted:
+    """Posts an office's signed record; a retry of the same bytes gets the original entry."""
+    if record.type not in OFFICE_OPERATIONS:
+        raise NotAnOfficeOperation(
+            f"a {record.type} record is not an exchange office's operation", record_type=record.type
+        )
+    if record.type == "conversion" and record.record["method"] != "cash":
+        raise BankConversionNotAtOffice(
+            "a bank conversion is recorded by the treasurer, against the bank statement line "
+            "showing the euros received"
+        )
+    return post_record(uow, record=record, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeView:
+    """An office's cash account and what went through it, in euro cents."""
+
+    number: int
+    name: str | None
+    status: str
+    cash: int  # collected and not yet deposited
+    converted: int  # euros received for cash conversions
+    paper_issued: int  # euros received for paper notes handed out
+    paper_exchanged: int  # paper notes taken back for digital units
+    deposited: int  # cash taken to the reserve's bank accounts
+
+
+def office_view(uow: LedgerUnitOfWork, *, number: int) -> OfficeView:
+    account = uow.store.account(number)
+    if account is None or account.kind != "office_cash":
+        raise UnknownAccount(f"no exchange office {number}", account=str(number))
+    conn = uow.connection
+    received = dict(
+        conn.execute(
+            select(ENTRIES.c.type, func.sum(POSTINGS.c.amount))
+            .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
+            .where(POSTINGS.c.credit == number)
+            .group_by(ENTRIES.c.type)
+        ).all()
+    )
+    deposited = conn.execute(
+        select(func.coalesce(func.sum(POSTINGS.c.amount), 0)).where(POSTINGS.c.debit == number)
+    ).scalar_one()
+    return OfficeView(
+        number=number,
+        name=account.name,
+        status=account.status,
+        cash=account.balance,
+        converted=int(received.get("conversion") or 0),
+        paper_issued=int(received.get("paper_issue") or 0),
+        paper_exchanged=_paper_exchanged(uow, office=number),
+        deposited=int(deposited),
+    )
+
+
+def _paper_exchanged(uow: LedgerUnitOfWork, *, office: int) -> int:
+    # No leg of a paper exchange touches the office's account (the notes move from `paper`
+    # to the holder, the euros between the reserves): only the signed record names it.
+    rows = uow.connection.execute(
+        select(ENTRIES.c.signed, POSTINGS.c.amount)
+        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
+        .where(POSTINGS.c.debit == _PAPER, ENTRIES.c.type == "paper_exchange")
+    )
+    total = 0
+    for signed, amount in rows:
+        record = json.loads(bytes(signed).split(b"\n", 1)[1])
+        if record["office"] == str(office):
+            total += int(amount)
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    """A member's top-up by bank transfer: where to send euros, and the reference to quote."""
+
+    account: int
+    code: TransferCode
+
+    @property
+    def reference(self) -> str:
+        """The member's reference in print form (groups of four)."""
+        assert self.code.reference is not None
+        return format_rf(self.code.reference)
+
+    @property
+    def payload(self) -> str:
+        return epc_payload(self.code)
+
+
+def top_up(
+    uow: LedgerUnitOfWork, *, account: int, debtor: Debtor | None, amount: int | None
+) -> TopUp:
+    """What a member's bank needs to send euros to the reserve for `account`.
+
+    The euros become units when the treasurer imports the statement line bearing the
+    member's reference; the amount is optional (the member may type it in the bank's app).
+    """
+    if debtor is None:
+        raise BankAccountNotConfigured(
+            "the association's reserve bank account is not configured (SOU_RESERVE_IBAN)"
+        )
+    found = uow.store.account(account)
+    if found is None:
+        raise UnknownAccount(f"no account {account}", account=str(account))
+    if found.kind not in TOP_UP_KINDS:
+        raise InvalidTransfer(f"account {account} is not a member's account: no top-up")
+    code = TransferCode(
+        name=debtor.name,
+        iban=debtor.iban,
+        bic=debtor.bic or None,
+        amount=amount,
+        reference=rf_reference(account),
+        note=f"Recharge {uow.ledger.currency} compte {account}",
+    )
+    return TopUp(account=account, code=code)

@@ -1,0 +1,142 @@
+"""The association's tables: the reserve's bank accounts and statements, reserve statements,
+and the auditor's time-boxed access.
+
+None of this is in the log. Statement files are kept whole with their SHA-256 (a second
+import of the same file is refused); each statement line is matched to the log entry or the
+payout batch it accounts for, or resolved by hand with a note. The same Alembic migrations
+make these tables.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledger.persistence.tables import Base
+
+
+class BankAccount(Base):
+    """A bank account of the reserve, and the ledger account whose euros it holds."""
+
+    __tablename__ = "bank_accounts"
+    iban: Mapped[str] = mapped_column(String(34), primary_key=True)
+    label: Mapped[str] = mapped_column(String(140))
+    ledger_account: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT"), unique=True
+    )
+
+
+class BankStatement(Base):
+    """An imported statement of a reserve bank account (the file itself, and its balances)."""
+
+    __tablename__ = "bank_statements"
+    __table_args__ = (CheckConstraint("opening_date <= closing_date", name="dates"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    iban: Mapped[str] = mapped_column(
+        String(34), ForeignKey("bank_accounts.iban", ondelete="RESTRICT"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    format: Mapped[str] = mapped_column(String(20))
+    opening_date: Mapped[str] = mapped_column(String(10))
+    opening_balance: Mapped[int] = mapped_column(BigInteger)
+    closing_date: Mapped[str] = mapped_column(String(10))
+    closing_balance: Mapped[int] = mapped_column(BigInteger)
+    imported: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StatementLine(Base):
+    """One line of a statement, and what accounts for it."""
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount"),
+        CheckConstraint("status IN ('open', 'matched', 'resolved')", name="status"),
+        CheckConstraint(
+            "status <> 'matched' OR entry IS NOT NULL OR batch IS NOT NULL", name="matched_to"
+        ),
+        CheckConstraint("status <> 'resolved' OR note IS NOT NULL", name="resolved_note"),
+    )
+    statement: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("bank_statements.id", ondelete="RESTRICT"), primary_key=True
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    date: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[int] = mapped_column(BigInteger)  # cents, negative for money out
+    label: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(140), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    entry: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("entries.idx", ondelete="RESTRICT"), unique=True
+    )
+    batch: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("payout_batches.id", ondelete="RESTRICT"), unique=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ReserveStatementRow(Base):
+    """A published reserve statement: the signed note, and what its holders' proofs need."""
+
+    __tablename__ = "reserve_statements"
+    __table_args__ = (CheckConstraint("status IN ('OK', 'SHORTFALL')", name="status"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    date: Mapped[str] = mapped_column(String(10), unique=True)
+    checkpoint_size: Mapped[int] = mapped_column(BigInteger)
+    liabilities: Mapped[int] = mapped_column(BigInteger)
+    reserve: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text)  # the signed note, with its cosignatures
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    balances: Mapped[bytes] = mapped_column(LargeBinary)  # JSON {account: cents} at the checkpoint
+    created: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditorGrant(Base):
+    """A time-boxed, read-only access granted to an auditor's key."""
+
+    __tablename__ = "auditor_grants"
+    __table_args__ = (CheckConstraint("expires > granted", name="window"),)
+    kid: Mapped[str] = mapped_column(
+        String(8), ForeignKey("keys.kid", ondelete="RESTRICT"), primary_key=True
+    )
+    granted: Mapped[int] = mapped_column(BigInteger)
+    expires: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditorVisit(Base):
+    """Every request an auditor's key made: the access log the association keeps."""
+
+    __tablename__ = "auditor_visits"
+    # INTEGER on SQLite, where only that type makes the key an auto-numbered rowid
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    kid: Mapped[str] = mapped_column(String(8), index=True)
+    at: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+BANK_ACCOUNTS = _table(BankAccount)
+BANK_STATEMENTS = _table(BankStatement)
+STATEMENT_LINES = _table(StatementLine)
+RESERVE_STATEMENTS = _table(ReserveStatementRow)
+AUDITOR_GRANTS = _table(AuditorGrant)
+AUDITOR_VISITS = _table(AuditorVisit)

@@ -1,0 +1,124 @@
+"""`sou export fec|csv|beancount`, the auditor's access (`sou admin auditor …`) and
+`sou report evaluation`.
+
+Like every administration command, each prints its result alone on its last line: the file
+written, the end of an auditor's window, or the number of rows shown. Files are written whole
+or not at all (to a `.part` file first, renamed once complete).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from ledger.errors import SouError
+from sou.cli import _fail, _ledger, _write, admin, export, main
+
+if TYPE_CHECKING:
+    from ledger.context import LedgerUnitOfWork
+
+T = TypeVar("T")
+FILE = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _read(action: Callable[[LedgerUnitOfWork], T]) -> T:
+    """Runs `action(uow)` in a reading unit of work; a refusal ends the command."""
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work(write=False) as uow:
+            return action(uow)
+    except SouError as error:
+        _fail(error)
+
+
+def _save(file: Path, content: bytes) -> None:
+    tmp = file.with_name(file.name + ".part")
+    tmp.write_bytes(content)
+    os.replace(tmp, file)
+    click.echo(str(file))
+
+
+@export.command("fec")
+@FILE
+@click.option("--year", type=click.IntRange(2000, 9999), help="One year, after its à-nouveaux.")
+def export_fec(file: Path, year: int | None) -> None:
+    """Write the FEC (A47 A-1 LPF) of the association's books to FILE."""
+    from association.accounting import fec_file
+
+    _save(file, _read(lambda uow: fec_file(uow, year=year)))
+
+
+@export.command("csv")
+@FILE
+def export_csv(file: Path) -> None:
+    """Write the journal of the association's books to FILE, as a French spreadsheet."""
+    from association.accounting import journal_csv, journal_entries
+
+    _save(file, _read(lambda uow: journal_csv(journal_entries(uow))))
+
+
+@export.command("beancount")
+@FILE
+def export_beancount(file: Path) -> None:
+    """Write the association's books to FILE in beancount's format (`bean-check` accepts it)."""
+    from association.accounting import beancount_file
+
+    _save(file, _read(beancount_file).encode("utf-8"))
+
+
+@admin.group("auditor")
+def admin_auditor() -> None:
+    """An auditor's time-boxed, read-only access."""
+
+
+@admin_auditor.command("grant")
+@click.argument("kid")
+@click.option("--days", required=True, type=int, help="Length of the window, from now.")
+def auditor_grant(kid: str, days: int) -> None:
+    """Let the auditor key KID read the books and the log for N days; prints the end."""
+    from association.auditors import grant
+    from ledger.records import format_time
+
+    made = _write(lambda uow, now: grant(uow, kid=kid, days=days, now=now))
+    click.echo(format_time(made.expires))
+
+
+@admin_auditor.command("visits")
+@click.option("--kid", help="Only this auditor key's requests.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+def auditor_visits(kid: str | None, limit: int) -> None:
+    """Show the auditors' requests, newest first; prints their count last."""
+    from association.auditors import visits
+    from ledger.records import format_time
+
+    found = _read(lambda uow: visits(uow, kid=kid, limit=limit))
+    for v in found:
+        click.echo(f"{format_time(v.at)} {v.kid} {v.method} {v.path} {v.status}")
+    click.echo(f"{len(found)} visits")
+
+
+@main.group()
+def report() -> None:
+    """Reports on the currency's use."""
+
+
+@report.command("evaluation")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path))
+def report_evaluation(csv_file: Path | None) -> None:
+    """The pilot's evaluation, month by month; with --csv, also written to a spreadsheet."""
+    from association.evaluation import CSV_HEADER, evaluation, evaluation_csv
+
+    months = _read(lambda uow: evaluation(uow, now=uow.ledger.clock()))
+    click.echo(" | ".join(CSV_HEADER[:5]) + " | velocity (bp)")
+    for m in months:
+        velocity = "-" if m.velocity_bp is None else str(m.velocity_bp)
+        figures = (m.month, m.active_residents, m.active_merchants, m.payments, m.volume)
+        click.echo(" | ".join(str(f) for f in figures) + f" | {velocity}")
+    if csv_file is not None:
+        _save(csv_file, evaluation_csv(months))
+    else:
+        click.echo(f"{len(months)} months")

@@ -1,0 +1,148 @@
+"""`sou bank …`: the reserve's bank accounts and their statements.
+
+Like every administration command, each prints its result alone on its last line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ledger.errors import SouError
+from sou.cli import _fail, _ledger, _write, main
+
+if TYPE_CHECKING:
+    from association.bank_import import LineView
+    from ledger.context import LedgerUnitOfWork
+
+TREASURER_KEY = click.option(
+    "--treasurer-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: os.environ.get("SOU_TREASURER_KEY", "sou-treasurer.key"),
+    show_default="SOU_TREASURER_KEY or sou-treasurer.key",
+)
+
+
+def _line_text(view: LineView) -> str:
+    from ledger.money import format_fr
+
+    what = view.status
+    if view.entry is not None:
+        what += f" entry {view.entry}"
+    if view.batch is not None:
+        what += f" batch {view.batch}"
+    if view.note:
+        what += f" ({view.note})"
+    if view.status == "open" and view.member is not None:
+        what += f" top-up for {view.member}"
+    amount = format_fr(view.amount)
+    return f"{view.statement}:{view.line}\t{view.date}\t{amount}\t{what}\t{view.label}"
+
+
+@main.group()
+def bank() -> None:
+    """The reserve's bank accounts: statements, matching, top-ups by bank transfer."""
+
+
+@bank.command("account")
+@click.argument("iban")
+@click.option("--reserve", required=True, type=click.Choice(["digital", "paper"]))
+@click.option("--label", required=True, help="How the treasurer calls the account.")
+def bank_account(iban: str, reserve: str, label: str) -> None:
+    """Register the bank account holding the euros of the digital or the paper reserve."""
+    from association.bank_import import register_bank_account
+
+    made = _write(
+        lambda uow, now: register_bank_account(uow, iban=iban, reserve=reserve, label=label)
+    )
+    click.echo(f"{made.iban} reserve:{made.reserve}")
+
+
+@bank.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--iban", help="The account, when the file holds several reserve accounts.")
+def bank_import(file: Path, iban: str | None) -> None:
+    """Import a statement file (camt.053, CFONB 120, French CSV); print the statement's id."""
+    from association.bank_import import import_statement
+
+    data = file.read_bytes()
+    imported = _write(lambda uow, now: import_statement(uow, data=data, now=now, iban=iban))
+    click.echo(
+        f"{imported.iban}: {imported.lines} lines, {imported.matched} matched, {imported.open} open"
+    )
+    click.echo(str(imported.id))
+
+
+@bank.command("lines")
+@click.option("--open", "only_open", is_flag=True, help="Only the lines left to account for.")
+@click.option("--statement", type=click.IntRange(1), help="Only this statement's lines.")
+def bank_lines(only_open: bool, statement: int | None) -> None:
+    """List statement lines (statement:line, date, amount, status, label); then a count."""
+    from association.bank_import import statement_lines
+
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work(write=False) as uow:
+            views = statement_lines(
+                uow, statement=statement, status=("open",) if only_open else None
+            )
+    except SouError as error:
+        _fail(error)
+    for view in views:
+        click.echo(_line_text(view))
+    click.echo(f"{len(views)} lines")
+
+
+@bank.command("resolve")
+@click.argument("statement", type=click.IntRange(1))
+@click.argument("line", type=click.IntRange(1))
+@click.argument("note")
+def bank_resolve(statement: int, line: int, note: str) -> None:
+    """Explain a line the ledger does not account for (bank fees…) with a note."""
+    from association.reconciliation import resolve_line
+
+    view = _write(lambda uow, now: resolve_line(uow, statement=statement, line=line, note=note))
+    click.echo(_line_text(view))
+
+
+@bank.command("topup")
+@click.argument("statement", type=click.IntRange(1))
+@click.argument("line", type=click.IntRange(1))
+@TREASURER_KEY
+def bank_topup(statement: int, line: int, treasurer_key: Path) -> None:
+    """Credit the member a top-up line names (bank conversion, treasurer key); print the entry."""
+    from association.bank_import import statement_line
+    from association.errors import TopUpRefused
+    from association.reconciliation import post_bank_conversion
+    from ledger.records import operation
+    from sou.local_keys import association_treasurer
+
+    ledger = _ledger()
+    try:
+        key, _ = association_treasurer(ledger, treasurer_key)
+    except SouError as error:
+        _fail(error)
+
+    def topup(uow: LedgerUnitOfWork, now: int) -> int:
+        view = statement_line(uow, statement=statement, line=line)
+        if view.member is None:
+            raise TopUpRefused("the line is not a credit bearing a member's creditor reference")
+        record = operation(
+            "conversion",
+            key=key,
+            host=ledger.host,
+            currency=ledger.currency,
+            now=now,
+            memo=f"Virement {view.reference}",
+            method="bank",
+            office=None,
+            to=str(view.member),
+            amount=view.amount,
+        )
+        posted = post_bank_conversion(uow, statement=statement, line=line, record=record, now=now)
+        return posted.index
+
+    click.echo(str(_write(topup)))

@@ -1,0 +1,155 @@
+"""The auditor's time-boxed, read-only access over HTTP, its access log, and the reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from association.auditors import grant
+from ledger.admin import enrol_device, issue_enrolment_code
+from ledger.audit import verify_log
+from ledger.signing import SigningKey
+from tests.api.problems import problem
+from tests.api.test_accounts_api import sign_in
+from tests.support import Holder, World
+
+DAY = 86_400
+READS = ("/v1/audit/fec", "/v1/audit/beancount", "/v1/audit/journal.csv", "/v1/audit/log")
+
+
+def enrol_auditor(world: World) -> Holder:
+    """An auditor's key, on the association's account (no access granted yet)."""
+    key = SigningKey.generate()
+    with world.ledger.unit_of_work() as uow:
+        account = world.treasurer.number
+        code = issue_enrolment_code(uow, account=account, role="auditor", now=world.now)
+        enrol_device(uow, code=code, public_key=key.public_bytes, now=world.now)
+        uow.commit()
+    return Holder(world.treasurer.number, key, "auditor")
+
+
+def open_window(world: World, auditor: Holder, days: int) -> None:
+    with world.ledger.unit_of_work() as uow:
+        grant(uow, kid=auditor.key.kid, days=days, now=world.now)
+        uow.commit()
+
+
+@pytest.fixture
+def auditor(world: World) -> Holder:
+    shop = world.shop()
+    world.pay(world.resident(balance=40_00), shop, 12_00)
+    return enrol_auditor(world)
+
+
+def visits(client: TestClient, world: World) -> list[tuple[str, str, int]]:
+    rows = client.get("/v1/audit/visits", headers=sign_in(client, world.treasurer)).json()
+    return [(v["method"], v["path"], v["status"]) for v in reversed(rows)]
+
+
+def test_an_auditor_reads_the_books_and_the_log_inside_its_window(
+    world: World, client: TestClient, auditor: Holder, tmp_path: Path
+) -> None:
+    open_window(world, auditor, days=2)
+    headers = sign_in(client, auditor)
+    for read in READS:
+        response = client.get(read, headers=headers)
+        assert response.status_code == 200, response.text
+    fec = client.get("/v1/audit/fec?year=2026", headers=headers)
+    assert fec.headers["content-type"] == "text/plain; charset=iso-8859-15"
+    lines = fec.content.decode("iso8859-15").split("\r\n")[:-1]
+    assert lines and all(len(line.split("|")) == 18 for line in lines)
+    log = client.get("/v1/audit/log", headers=headers)
+    assert log.headers["content-type"] == "application/x-ndjson"
+    path = tmp_path / "ledger.log"
+    path.write_bytes(log.content)
+    assert verify_log(path).entries == world.log_size()
+    assert visits(client, world) == [
+        *(("GET", p, 200) for p in READS),
+        ("GET", "/v1/audit/fec?year=2026", 200),
+        ("GET", "/v1/audit/log", 200),
+    ]
+
+
+def test_outside_its_window_an_auditor_is_refused_and_the_refusal_is_logged(
+    world: World, client: TestClient, auditor: Holder
+) -> None:
+    refused = client.get("/v1/audit/fec", headers=sign_in(client, auditor))
+    assert (refused.status_code, problem(refused)) == (403, "audit-access-not-granted")
+    open_window(world, auditor, days=2)
+    world.now += 2 * DAY - 1
+    assert client.get("/v1/audit/journal.csv", headers=sign_in(client, auditor)).status_code == 200
+    world.now += 1
+    expired = client.get("/v1/audit/beancount", headers=sign_in(client, auditor))
+    assert (expired.status_code, problem(expired)) == (403, "audit-access-expired")
+    evaluation = client.get("/v1/reports/evaluation", headers=sign_in(client, auditor))
+    assert problem(evaluation) == "audit-access-expired"
+    assert visits(client, world) == [
+        ("GET", "/v1/audit/fec", 403),
+        ("GET", "/v1/audit/journal.csv", 200),
+        ("GET", "/v1/audit/beancount", 403),
+        ("GET", "/v1/reports/evaluation", 403),
+    ]
+
+
+def test_the_access_log_is_the_treasurers_alone_and_an_auditors_attempt_is_logged(
+    world: World, client: TestClient, auditor: Holder
+) -> None:
+    open_window(world, auditor, days=2)
+    attempt = client.get("/v1/audit/visits", headers=sign_in(client, auditor))
+    assert (attempt.status_code, problem(attempt)) == (403, "not-authorized")
+    bad_query = client.get("/v1/audit/fec?year=1", headers=sign_in(client, auditor))
+    assert bad_query.status_code == 422
+    assert client.get("/v1/audit/fec", headers=sign_in(client, world.treasurer)).status_code == 200
+    assert visits(client, world) == [  # the treasurer's own reads are not an auditor's visits
+        ("GET", "/v1/audit/visits", 403),
+        ("GET", "/v1/audit/fec?year=1", 422),
+    ]
+
+
+def test_no_write_route_accepts_an_auditors_token(
+    world: World, client: TestClient, auditor: Holder
+) -> None:
+    open_window(world, auditor, days=2)
+    headers = sign_in(client, auditor)
+    application = {
+        "kind": "business",
+        "legal_name": "Librairie du Port",
+        "address": "3 quai Galuperie, 64100 Bayonne",
+        "activity": "librairie",
+        "iban": "FR76 3000 6000 0112 3456 7890 189",
+    }
+    before = world.row_counts()
+    created = client.post("/v1/merchants", json=application, headers=headers)
+    assert (created.status_code, problem(created)) == (403, "not-authorized")
+    fee = client.put("/v1/fee-rules/business", json={"rate": 500}, headers=headers)
+    assert (fee.status_code, problem(fee)) == (403, "not-authorized")
+    assert world.row_counts() == before
+
+
+def test_only_the_treasurer_and_auditors_read_the_books(
+    world: World, client: TestClient, auditor: Holder
+) -> None:
+    assert problem(client.get("/v1/audit/fec")) == "unauthenticated"
+    resident = world.resident()
+    refused = client.get("/v1/audit/beancount", headers=sign_in(client, resident))
+    assert (refused.status_code, problem(refused)) == (403, "not-authorized")
+    assert visits(client, world) == []
+
+
+def test_the_evaluation_report_is_served_as_json_and_csv(
+    world: World, client: TestClient, auditor: Holder
+) -> None:
+    headers = sign_in(client, world.treasurer)
+    report = client.get("/v1/reports/evaluation", headers=headers).json()
+    assert report["currency"] == "RTZ"
+    (month,) = report["months"]
+    assert month["month"] == "2026-03"
+    assert (month["payments"], month["volume"], month["active_residents"]) == (1, 12_00, 1)
+    assert (month["active_merchants"], month["reconversion_rate_bp"]) == (1, 0)
+    spreadsheet = client.get("/v1/reports/evaluation.csv", headers=headers)
+    assert spreadsheet.headers["content-type"] == "text/csv; charset=utf-8"
+    assert (
+        spreadsheet.content.decode("utf-8-sig").splitlines()[1].startswith("2026-03;1;1;1;12,00;")
+    )

@@ -1,0 +1,212 @@
+"""The exchange office's tablet in a real browser, and the wallet's top-up by bank transfer.
+
+The tablet signs each operation with its own non-extractable WebCrypto key; the money is
+checked on the ledger and through the API with the resident's own device, never only on
+the screen. The wallet's EPC QR code is decoded back from what the page shows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import cairosvg
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from association.rf import rf_reference
+from ledger.auth import auth_message
+from ledger.signing import SigningKey, b64url_encode
+from tests.e2e.conftest import Service, _free_port
+from tests.e2e.test_pages import enrol
+
+NewPage = Callable[[], Page]
+
+
+def call(service: Service, path: str, body: Any = None, token: str | None = None) -> Any:
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(service.url + path, data=data, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def balance_seen_by_the_owner(service: Service, number: int, key: SigningKey) -> int:
+    """The account's balance as its own device reads it through the API."""
+    challenge = call(service, "/v1/auth/challenge", {"kid": key.kid})["challenge"]
+    sig = b64url_encode(key.sign(auth_message(service.world.ledger.host, challenge)))
+    token = call(service, "/v1/auth/token", {"kid": key.kid, "challenge": challenge, "sig": sig})
+    account = call(service, f"/v1/accounts/{number}", token=token["access_token"])
+    balance: int = account["balance"]
+    return balance
+
+
+def office_tablet(service: Service, new_page: NewPage) -> tuple[Page, int]:
+    """A new exchange office whose tablet has enrolled its agent key and shows its cash."""
+    office = service.open_account("office", "Comptoir de la halle")
+    page = new_page()
+    page.goto(service.url + "/office")
+    page.get_by_label("Code d’enrôlement").fill(service.enrolment_code(office, "agent"))
+    page.get_by_role("button", name="Enrôler").click()
+    expect(page.locator("#office-number")).to_have_text(str(office))
+    expect(page.locator("#cash")).to_have_text("0,00\u00a0EUR")
+    return page, office
+
+
+def test_an_agent_tablet_credits_a_resident_for_euros_received_in_cash(
+    service: Service, new_page: NewPage
+) -> None:
+    resident = service.open_account("resident", "Camille Martin")
+    phone = service.enrol_key(resident, "resident")
+    tablet, office = office_tablet(service, new_page)
+
+    tablet.get_by_label("Numéro de compte de l’adhérent").first.fill(str(resident))
+    tablet.get_by_label("Euros reçus (ex. 20,00)").first.fill("20,00")
+    tablet.get_by_role("button", name="Créditer le compte").click()
+    expect(tablet.locator("#outcome")).to_contain_text(
+        f"20,00\u00a0EUR crédités au compte n° {resident}"
+    )
+    expect(tablet.locator("#cash")).to_have_text("20,00\u00a0EUR")
+    assert (service.balance(resident), service.balance(office)) == (20_00, 20_00)
+    assert balance_seen_by_the_owner(service, resident, phone) == 20_00
+
+
+def test_the_tablet_shows_the_ledgers_refusal_of_a_deposit_beyond_the_cash(
+    service: Service, new_page: NewPage
+) -> None:
+    tablet, office = office_tablet(service, new_page)
+    tablet.get_by_label("Euros reçus (ex. 20,00)").nth(1).fill("50")
+    tablet.get_by_role("button", name="Enregistrer les billets remis").click()
+    expect(tablet.locator("#cash")).to_have_text("50,00\u00a0EUR")
+    size = service.world.log_size()
+
+    tablet.get_by_label("Montant déposé (ex. 200,00)").fill("50,01")
+    tablet.get_by_label("Compte de réserve").select_option("paper")
+    tablet.get_by_role("button", name="Enregistrer le dépôt").click()
+    expect(tablet.locator("#message")).to_contain_text("Solde insuffisant")
+    expect(tablet.locator("#message")).to_contain_text(f"account {office} lacks 1 cents")
+    assert service.world.log_size() == size
+
+    tablet.get_by_label("Montant déposé (ex. 200,00)").fill("50,00")
+    tablet.get_by_role("button", name="Enregistrer le dépôt").click()
+    expect(tablet.locator("#outcome")).to_contain_text("50,00\u00a0EUR déposés à la banque")
+    expect(tablet.locator("#cash")).to_have_text("0,00\u00a0EUR")
+    expect(tablet.locator("#message")).to_be_hidden()
+    assert service.balance(office) == 0
+
+
+def test_the_tablet_refuses_a_mistyped_amount_before_signing_anything(
+    service: Service, new_page: NewPage
+) -> None:
+    tablet, office = office_tablet(service, new_page)
+    posted: list[str] = []
+    tablet.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    tablet.get_by_label("Numéro de compte de l’adhérent").first.fill("1001")
+    tablet.get_by_label("Euros reçus (ex. 20,00)").first.fill("20,005")
+    tablet.get_by_role("button", name="Créditer le compte").click()
+    expect(tablet.locator("#message")).to_contain_text("Montant invalide")
+    assert posted == []
+    assert service.balance(office) == 0
+
+    tablet.get_by_role("button", name="English").click()
+    expect(tablet.get_by_role("heading", level=1)).to_have_text("Exchange office")
+    expect(tablet.get_by_role("button", name="Record the deposit")).to_be_visible()
+    assert tablet.title() == "Sou · Exchange office"
+
+
+# --- the wallet's top-up by bank transfer -----------------------------------------------------
+
+IBAN, BIC = "FR7630004000031234567890143", "BNPAFRPPXXX"
+
+
+@pytest.fixture(scope="module")
+def bank_url(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second worker of the same service, configured with the reserve's bank account."""
+    key_file = tmp_path_factory.mktemp("bank") / "ledger.key"
+    key_file.write_text(service.world.ledger.key.private_bytes.hex() + "\n", encoding="ascii")
+    key_file.chmod(0o600)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SOU_DATABASE_URL": service.world.engine.url.render_as_string(hide_password=False),
+        "SOU_LEDGER_KEY": str(key_file),
+        "SOU_HOST": service.world.ledger.host,
+        "SOU_CURRENCY": service.world.ledger.currency,
+        "SOU_ASSOCIATION_NAME": "Association Rétzi",
+        "SOU_RESERVE_IBAN": IBAN,
+        "SOU_RESERVE_BIC": BIC,
+    }
+    command = [sys.executable, "-m", "uvicorn", "sou.server:create", "--factory"]
+    server = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/v1/ledger", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("the service did not start")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_a_resident_sees_the_transfer_details_and_a_scannable_epc_code(
+    service: Service, bank_url: str, new_page: NewPage, tmp_path: Path
+) -> None:
+    resident = service.open_account("resident", "Camille Martin")
+    wallet = new_page()
+    enrol(wallet, bank_url + "/", service.enrolment_code(resident, "resident"))
+    expect(wallet.locator("#balance")).to_have_text("0,00\u00a0RTZ")
+
+    wallet.get_by_text("Recharger par virement").click()
+    reference = rf_reference(resident)
+    grouped = " ".join(reference[i : i + 4] for i in range(0, len(reference), 4))
+    expect(wallet.locator("#topup-reference")).to_have_text(grouped)
+    expect(wallet.locator("#topup-iban")).to_have_text("FR76 3000 4000 0312 3456 7890 143")
+    expect(wallet.locator("#topup-beneficiary")).to_have_text("Association Rétzi")
+    qr = wallet.locator("#topup-qr svg")
+    expect(qr).to_be_visible()
+
+    svg = qr.evaluate("(svg) => new XMLSerializer().serializeToString(svg)")
+    png = cairosvg.svg2png(bytestring=svg.encode(), output_width=600)
+    (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert barcode.text.split("\n")[:10] == [
+        "BCD",
+        "002",
+        "1",
+        "SCT",
+        BIC,
+        "Association Rétzi",
+        IBAN,
+        "",
+        "",
+        reference,
+    ]
+
+
+def test_without_the_bank_account_the_wallet_says_top_ups_are_not_configured(
+    service: Service, new_page: NewPage
+) -> None:
+    resident = service.open_account("resident", "Léa Durand")
+    wallet = new_page()
+    enrol(wallet, service.url + "/", service.enrolment_code(resident, "resident"))
+    expect(wallet.locator("#balance")).to_have_text("0,00\u00a0RTZ")
+    wallet.get_by_text("Recharger par virement").click()
+    expect(wallet.locator("#message")).to_contain_text("not configured")
+    expect(wallet.locator("#topup-reference")).to_be_empty()

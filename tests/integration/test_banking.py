@@ -1,0 +1,407 @@
+"""The reserve's bank statements: import, matching, top-ups by bank transfer, the reserve check.
+
+The 2026 statements under `tests/data/statements/` (`*_sou_*`) are of the scenario `march`
+builds: a resident (account 1002, reference RF13 1002) and a shop, 120 € of cash deposited on
+the digital reserve's account, a reconversion of 100 € paid out in batch SOU-RTZ-000001; the
+bank's own 2024 files are imported as they came.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from association.bank_import import (
+    Imported,
+    LineView,
+    bank_accounts,
+    import_statement,
+    register_bank_account,
+    statement_lines,
+    statements,
+)
+from association.errors import (
+    BankAccountExists,
+    BrokenChain,
+    DuplicateStatement,
+    InvalidIban,
+    LineNotOpen,
+    MalformedStatement,
+    TopUpRefused,
+    UnbalancedStatement,
+    UnknownStatementLine,
+    WrongAccount,
+)
+from association.reconciliation import (
+    BankAccountCheck,
+    post_bank_conversion,
+    reserve_check,
+    resolve_line,
+)
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import FormatError, NotAuthorized
+from ledger.posting import Posted
+from ledger.records import SignedRecord
+from merchants.payouts import approve_batch, batch, request_reconversion, set_fee_rule
+from merchants.reconversion import FeeRule
+from merchants.sepa import Debtor
+from tests.integration.test_rejections import refused
+from tests.support import Holder, World
+
+DATA = Path(__file__).parents[1] / "data" / "statements"
+DIGITAL = "FR7610278360550002048150165"
+PAPER = "FR7610278360550002048150262"
+OTHER = "FR7642559100000801234567812"  # the account of the bank's CSV samples
+ASSOCIATION = Debtor("Association Rétzi", DIGITAL, "CMCIFR2A")
+MARCH = "camt053_sou_digital_2026-03.xml"
+APRIL = "csv_fr_sou_digital_2026-04.csv"
+T = TypeVar("T")
+
+
+def run(world: World, action: Callable[[LedgerUnitOfWork], T]) -> T:
+    with world.ledger.unit_of_work() as uow:
+        result = action(uow)
+        uow.commit()
+    return result
+
+
+def register(world: World, iban: str, reserve: str) -> None:
+    run(world, lambda uow: register_bank_account(uow, iban=iban, reserve=reserve, label=reserve))
+
+
+def import_file(world: World, name: str) -> Imported:
+    data = (DATA / name).read_bytes()
+    return run(world, lambda uow: import_statement(uow, data=data, now=world.now))
+
+
+def lines(world: World, statement: int | None = None) -> list[LineView]:
+    with world.ledger.unit_of_work(write=False) as uow:
+        return statement_lines(uow, statement=statement)
+
+
+def check(world: World) -> dict[str, BankAccountCheck]:
+    with world.ledger.unit_of_work(write=False) as uow:
+        return {c.reserve: c for c in reserve_check(uow)}
+
+
+def top_up(world: World, statement: int, line: int, record: SignedRecord) -> Posted:
+    return run(
+        world,
+        lambda uow: post_bank_conversion(
+            uow, statement=statement, line=line, record=record, now=world.now
+        ),
+    )
+
+
+def bank_conversion(world: World, to: Holder | str, cents: int) -> SignedRecord:
+    account = to if isinstance(to, str) else to.account
+    return world.record(
+        "conversion", world.treasurer.key, method="bank", office=None, to=account, amount=cents
+    )
+
+
+def march(world: World, *, registered: bool = True) -> Holder:
+    """The ledger the March statement reports on; returns the resident who tops up by bank."""
+    alice = world.resident()
+    assert alice.number == 1002  # the statement's RF13 1002
+    shop = world.shop(balance=100_00)
+    world.convert(alice, 20_00)
+    world.deposit(120_00)
+    with world.ledger.unit_of_work() as uow:
+        rule = FeeRule.from_percent("business", "2 %")
+        set_fee_rule(uow, rule=rule, membership_required=False, now=world.now)
+        uow.commit()
+    asked = world.record("reconversion", shop.key, from_=shop.account, amount=100_00, fee=2_00)
+    with world.ledger.unit_of_work() as uow:
+        request_reconversion(uow, record=asked, now=world.now)
+        payout = world.record("payout", world.treasurer.key, reconversion=asked.id, amount=98_00)
+        made = approve_batch(uow, payouts=[payout], debtor=ASSOCIATION, now=world.now)
+        uow.commit()
+    assert made.message_id == "SOU-RTZ-000001"
+    if registered:
+        register(world, DIGITAL, "digital")
+    return alice
+
+
+def batch_status(world: World) -> str:
+    with world.ledger.unit_of_work(write=False) as uow:
+        return batch(uow, number=1).status
+
+
+# --- import and matching ------------------------------------------------------------------
+
+
+def test_the_march_camt_statement_matches_the_deposit_and_the_payout_batch(world: World) -> None:
+    march(world)
+    before = check(world)["digital"]
+    assert [(t.kind, t.amount) for t in before.in_transit] == [
+        ("deposit", 120_00),
+        ("payout-batch", -98_00),
+    ]
+    imported = import_file(world, MARCH)
+    assert (imported.iban, imported.lines, imported.matched, imported.open) == (DIGITAL, 3, 2, 1)
+    deposit, payout, topup = lines(world, imported.id)
+    assert (deposit.status, deposit.entry is not None, deposit.amount) == ("matched", True, 120_00)
+    assert (payout.status, payout.batch, payout.amount) == ("matched", 1, -98_00)
+    assert batch_status(world) == "executed"  # SPEC §7: the statement shows the payout
+    assert (topup.status, topup.member, topup.reference) == ("open", 1002, "RF131002")
+    (stored,) = [s for s in _statements(world) if s.id == imported.id]
+    assert (stored.format, stored.opening_balance, stored.closing_balance) == ("camt.053", 0, 72_00)
+    assert stored.sha256 == _sha256(MARCH)
+
+
+def test_a_top_up_line_becomes_a_bank_conversion_and_balances_the_reserve(world: World) -> None:
+    alice = march(world)
+    imported = import_file(world, MARCH)
+    digital = check(world)["digital"]
+    assert (digital.bank, digital.ledger, digital.difference, digital.unexplained) == (
+        72_00,
+        22_00,  # 20 € of reserve and the 2 € fee
+        50_00,  # the top-up: received by the bank, not yet converted
+        0,
+    )
+    posted = top_up(world, imported.id, 3, bank_conversion(world, alice, 50_00))
+    assert world.balance(alice) == 20_00 + 50_00
+    line = lines(world, imported.id)[2]
+    assert (line.status, line.entry) == ("matched", posted.index)
+    digital = check(world)["digital"]
+    assert (digital.bank, digital.expected, digital.difference, digital.balanced) == (
+        72_00,
+        72_00,
+        0,
+        True,
+    )
+    assert digital.open_lines == () and digital.in_transit == ()
+
+
+def test_two_treasurers_topping_up_from_the_same_line_at_once_create_units_once(
+    world: World,
+) -> None:
+    """The first holds its unit of work open; the second, started meanwhile, must lose."""
+    alice = march(world)
+    imported = import_file(world, MARCH)
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            top_up(world, imported.id, 3, bank_conversion(world, alice, 50_00))
+            outcome.append(None)
+        except LineNotOpen as error:
+            outcome.append(error)
+
+    with world.ledger.unit_of_work() as uow:
+        record = bank_conversion(world, alice, 50_00)
+        post_bank_conversion(uow, statement=imported.id, line=3, record=record, now=world.now)
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)  # it waits for this unit of work's locks
+        uow.commit()
+    racer.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], LineNotOpen)
+    assert world.balance(alice) == 20_00 + 50_00
+
+
+def test_a_retried_top_up_returns_the_same_entry_and_changes_nothing(world: World) -> None:
+    alice = march(world)
+    imported = import_file(world, MARCH)
+    record = bank_conversion(world, alice, 50_00)
+    first = top_up(world, imported.id, 3, record)
+    counts = world.row_counts()
+    again = top_up(world, imported.id, 3, record)
+    assert (again.index, again.retry) == (first.index, True)
+    assert world.row_counts() == counts
+
+
+@pytest.mark.parametrize(
+    ("line", "to", "cents", "error"),
+    [
+        (3, "1002", 49_99, TopUpRefused),  # not the line's amount
+        (3, "1003", 50_00, TopUpRefused),  # not the member the reference names
+        (1, "1002", 120_00, LineNotOpen),  # the deposit's line, matched already
+        (4, "1002", 50_00, UnknownStatementLine),
+    ],
+)
+def test_a_bank_conversion_that_does_not_account_for_its_line_is_refused(
+    world: World, line: int, to: str, cents: int, error: type[Exception]
+) -> None:
+    march(world)
+    imported = import_file(world, MARCH)
+    with refused(world, error):  # type: ignore[arg-type]
+        top_up(world, imported.id, line, bank_conversion(world, to, cents))
+
+
+def test_a_cash_conversion_or_an_agent_cannot_stand_for_a_top_up(world: World) -> None:
+    alice = march(world)
+    imported = import_file(world, MARCH)
+    cash = world.record(
+        "conversion",
+        world.office.key,
+        method="cash",
+        office=world.office.account,
+        to=alice.account,
+        amount=50_00,
+    )
+    with refused(world, TopUpRefused):
+        top_up(world, imported.id, 3, cash)
+    by_agent = world.record(
+        "conversion", world.office.key, method="bank", office=None, to=alice.account, amount=50_00
+    )
+    with refused(world, NotAuthorized):
+        top_up(world, imported.id, 3, by_agent)
+
+
+def test_a_credit_on_the_paper_account_is_never_a_top_up(world: World) -> None:
+    register(world, PAPER, "paper")
+    imported = import_file(world, "cfonb120_reserve_paper_2024-03.txt")
+    line = lines(world, imported.id)[3]
+    assert (line.amount, line.reference, line.member) == (45_00, "RF931017", 1017)
+    with refused(world, TopUpRefused):
+        top_up(world, imported.id, 4, bank_conversion(world, "1017", 45_00))
+
+
+def test_the_april_csv_chains_and_its_bank_fee_is_resolved_but_still_reported(
+    world: World,
+) -> None:
+    alice = march(world)
+    imported = import_file(world, MARCH)
+    top_up(world, imported.id, 3, bank_conversion(world, alice, 50_00))
+    april = import_file(world, APRIL)
+    assert (april.lines, april.matched, april.open) == (1, 0, 1)
+    digital = check(world)["digital"]
+    assert (digital.statement, digital.statement_date, digital.bank) == (
+        april.id,
+        "2026-04-30",
+        69_60,
+    )
+    assert (digital.difference, digital.unexplained) == (-2_40, 0)  # the open line explains it
+    line = run(
+        world,
+        lambda uow: resolve_line(uow, statement=april.id, line=1, note="Frais de tenue de compte"),
+    )
+    assert (line.status, line.note) == ("resolved", "Frais de tenue de compte")
+    digital = check(world)["digital"]
+    assert (digital.difference, digital.unexplained, digital.balanced) == (-2_40, -2_40, False)
+    with refused(world, LineNotOpen):
+        run(world, lambda uow: resolve_line(uow, statement=april.id, line=1, note="encore"))
+
+
+def test_a_resolution_needs_a_note_and_an_existing_line(world: World) -> None:
+    march(world)
+    imported = import_file(world, MARCH)
+    with refused(world, FormatError):
+        run(world, lambda uow: resolve_line(uow, statement=imported.id, line=3, note="  "))
+    with refused(world, UnknownStatementLine):
+        run(world, lambda uow: resolve_line(uow, statement=imported.id + 1, line=1, note="x"))
+
+
+def paper_reserve(world: World) -> None:
+    """110 € of paper notes issued at the office, deposited in two visits on the paper account."""
+    office = world.office
+    world.post(
+        world.record("paper_issue", office.key, office=office.account, amount=110_00),
+    )
+    world.deposit(80_00, "paper")
+    world.deposit(30_00, "paper")
+    register(world, PAPER, "paper")
+
+
+def test_the_paper_reserve_cfonb_statement_matches_both_deposits_and_balances(
+    world: World,
+) -> None:
+    paper_reserve(world)
+    assert check(world)["paper"].bank is None  # no statement yet
+    imported = import_file(world, "cfonb120_sou_paper_2026-03.txt")
+    assert (imported.iban, imported.lines, imported.matched) == (PAPER, 2, 2)
+    paper = check(world)["paper"]
+    assert (paper.bank, paper.ledger, paper.difference, paper.balanced) == (110_00, 110_00, 0, True)
+    assert (paper.payouts_held, paper.fees_held) == (0, 0)
+
+
+def test_a_deposit_the_bank_has_not_booked_yet_is_in_transit(world: World) -> None:
+    march(world)
+    imported = import_file(world, MARCH)
+    world.convert(world.resident(), 15_00)
+    world.deposit(15_00)
+    digital = check(world)["digital"]
+    assert [(t.kind, t.amount) for t in digital.in_transit] == [("deposit", 15_00)]
+    assert digital.unexplained == 0  # the open top-up and the deposit in transit explain it
+    assert digital.statement == imported.id
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+
+def test_the_same_file_twice_is_refused_as_a_duplicate(world: World) -> None:
+    march(world)
+    import_file(world, MARCH)
+    with refused(world, DuplicateStatement):
+        import_file(world, MARCH)
+
+
+def test_a_statement_that_does_not_chain_is_refused(world: World) -> None:
+    march(world)
+    import_file(world, MARCH)
+    with refused(world, BrokenChain):
+        import_file(world, "csv_fr_sou_digital_2026-04_wrong_opening.csv")
+
+
+def test_the_banks_own_files_import_in_order_and_name_their_top_ups(world: World) -> None:
+    register(world, DIGITAL, "digital")
+    march_2024 = import_file(world, "camt053_v02_reserve_digital_2024-03.xml")
+    assert [v.member for v in lines(world, march_2024.id)] == [1001, None, None, None, 1002]
+    april_2024 = import_file(world, "camt053_v08_reserve_digital_2024-04.xml")
+    assert april_2024.lines >= 1
+    assert [s.id for s in _statements(world)] == [april_2024.id, march_2024.id]
+
+
+def test_an_earlier_statement_after_a_later_one_is_refused(world: World) -> None:
+    register(world, DIGITAL, "digital")
+    import_file(world, "camt053_v08_reserve_digital_2024-04.xml")
+    with refused(world, BrokenChain):
+        import_file(world, "camt053_v02_reserve_digital_2024-03.xml")
+
+
+def test_a_statement_of_another_account_is_refused(world: World) -> None:
+    register(world, DIGITAL, "digital")
+    with refused(world, WrongAccount):
+        import_file(world, "csv_fr_debit_credit_iso8859-15.csv")
+
+
+def test_a_malformed_file_is_refused_and_leaves_no_trace(world: World) -> None:
+    register(world, DIGITAL, "digital")
+    data = (DATA / MARCH).read_bytes().replace(b'<Amt Ccy="EUR">72.00', b'<Amt Ccy="EUR">72.01')
+    with refused(world, UnbalancedStatement):
+        run(world, lambda uow: import_statement(uow, data=data, now=world.now))
+    with refused(world, MalformedStatement):
+        run(world, lambda uow: import_statement(uow, data=b"bonjour", now=world.now))
+
+
+def test_a_reserve_has_one_bank_account_and_its_iban_is_checked(world: World) -> None:
+    register(world, DIGITAL, "digital")
+    with refused(world, BankAccountExists):
+        register(world, OTHER, "digital")
+    with refused(world, BankAccountExists):
+        register(world, DIGITAL, "paper")
+    with refused(world, InvalidIban):
+        register(world, "FR7610278360550002048150166", "paper")
+    register(world, PAPER, "paper")
+    with world.ledger.unit_of_work(write=False) as uow:
+        assert [(a.iban, a.reserve, a.ledger_account) for a in bank_accounts(uow)] == [
+            (DIGITAL, "digital", 11),
+            (PAPER, "paper", 12),
+        ]
+
+
+def _statements(world: World) -> list:  # type: ignore[type-arg]
+    with world.ledger.unit_of_work(write=False) as uow:
+        return statements(uow)
+
+
+def _sha256(name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((DATA / name).read_bytes()).hexdigest()

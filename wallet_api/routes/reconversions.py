@@ -1,0 +1,41 @@
+"""A merchant reconverts units to euros: a quote first (fee and net), then its signed record."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from ledger.records import parse_envelope
+from merchants.payouts import quote_reconversion, request_reconversion
+from wallet_api import access
+from wallet_api.body import StrictJSON
+from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.schemas import QuoteIn, QuoteOut, ReconversionOut
+
+router = APIRouter(prefix="/v1/reconversions", tags=["reconversions"])
+
+
+@router.post("/quote")
+def quote(body: QuoteIn, uow: ReadingUnitOfWork, device: OptionalDevice) -> QuoteOut:
+    """The fee and net the merchant would get, under the association's rule, before it signs."""
+    access.merchant_owner(uow, device, body.account)
+    q = quote_reconversion(uow, account=body.account, gross=body.amount, now=uow.ledger.clock())
+    return QuoteOut(gross=q.gross, fee=q.fee, net=q.net, rate=q.rate)
+
+
+@router.post("", status_code=201)
+def request(body: StrictJSON, uow: UnitOfWorkDep) -> JSONResponse:
+    """Posts the merchant's signed `reconversion` record whose fee is the quote's (retry: 200)."""
+    record = parse_envelope(body)
+    posted = request_reconversion(uow, record=record, now=uow.ledger.clock())
+    uow.commit()
+    r = record.record
+    out = ReconversionOut(
+        entry=posted.index,
+        record_id=record.id,
+        account=r["from"],
+        amount=r["amount"],
+        fee=r["fee"],
+        net=r["amount"] - r["fee"],
+    )
+    return JSONResponse(out.model_dump(), status_code=200 if posted.retry else 201)

@@ -1,0 +1,226 @@
+"""What a merchant sees of its business days: today's takings, statements, closing, exports.
+
+A till (cashier key) sees today's takings; the merchant's own key sees every day, closes
+them and downloads their CSV and PDF; a CAE's key sees each entrepreneur's days and the
+consolidated view, while entrepreneurs see only their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from ledger.errors import InvalidDay
+from ledger.persistence.tables import KEYS
+from ledger.records import format_time, parse_envelope
+from merchants.days import Day, business_day_of, close_day, load_day, load_period, record_for
+from merchants.exports import day_lines_csv, day_statement_pdf, takings_csv
+from merchants.profiles import Profile, entrepreneurs
+from wallet_api import access
+from wallet_api.body import StrictJSON
+from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.schemas import (
+    AccountNumber,
+    ConsolidatedOut,
+    DayClosedOut,
+    DayOut,
+    DayRecordOut,
+    EntrepreneurOut,
+    HourOut,
+    LineOut,
+    TillOut,
+)
+
+router = APIRouter(prefix="/v1/merchants", tags=["takings"])
+
+DatePath = Annotated[
+    str, Path(pattern=r"^(today|\d{4}-\d{2}-\d{2})$", description="YYYY-MM-DD or `today`")
+]
+CSV = "text/csv; charset=utf-8"
+
+
+def _date(profile: Profile, text: str, now: int) -> dt.date:
+    if text == "today":
+        return business_day_of(profile, now)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDay(f"{text} is not a calendar date") from None
+
+
+def _day_out(uow: ReadingUnitOfWork, day: Day) -> DayOut:
+    s = day.statement
+    kids = [t for t in s.per_till if t]
+    rows = uow.connection.execute(select(KEYS.c.kid, KEYS.c.label).where(KEYS.c.kid.in_(kids)))
+    labels = {kid: label for kid, label in rows}
+    return DayOut(
+        account=str(s.account),
+        date=s.date.isoformat(),
+        status="open" if day.closed_entry is None else "closed",
+        closed_entry=day.closed_entry,
+        count=s.count,
+        credits=s.credits,
+        refunds=s.refunds,
+        debits=s.debits,
+        net=s.net,
+        declared=s.declared,
+        difference=s.difference,
+        first_entry=s.first_entry,
+        last_entry=s.last_entry,
+        receipts_root=s.receipts_root,
+        tills=[
+            TillOut(till=k, label=labels.get(k), payments=t[0], credits=t[1], refunds=t[2])
+            for k, t in s.per_till.items()
+        ],
+        hours=[HourOut(hour=h, payments=t[0], credits=t[1]) for h, t in s.per_hour.items()],
+        lines=[
+            LineOut(
+                entry=line.entry,
+                accepted=format_time(line.accepted),
+                direction=line.direction,
+                amount=line.amount,
+                counterpart=str(line.counterpart),
+                till=line.till,
+                ref=line.ref,
+            )
+            for line in day.lines
+        ],
+    )
+
+
+@router.get("/{number}/days/{date}")
+def get_day(
+    number: AccountNumber, date: DatePath, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> DayOut:
+    """A business day's statement (Z report) as the log stands; `today` for the current one."""
+    now = uow.ledger.clock()
+    profile = access.merchant_reader(uow, device, number)
+    day = _date(profile, date, now)
+    access.merchant_reader(uow, device, number, day)
+    return _day_out(uow, load_day(uow, account=number, date=day))
+
+
+@router.get("/{number}/days/{date}/record")
+def get_day_record(
+    number: AccountNumber,
+    date: DatePath,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    declared: int | None = Query(default=None, ge=0, le=2**31 - 1, description="cents counted"),
+) -> DayRecordOut:
+    """The `day` record that would close this day now, for the merchant's key to sign."""
+    profile = access.merchant_owner(uow, device, number)
+    assert device is not None
+    day = _date(profile, date, uow.ledger.clock())
+    return DayRecordOut(
+        record=record_for(uow, account=number, date=day, kid=device.kid, declared=declared)
+    )
+
+
+@router.post("/{number}/days/{date}/close", status_code=201)
+def post_close_day(
+    number: AccountNumber, date: DatePath, body: StrictJSON, uow: UnitOfWorkDep
+) -> JSONResponse:
+    """Closes the day with the merchant's signed `day` record (201; a retry gets 200)."""
+    record = parse_envelope(body)
+    if record.type != "day" or record.record["account"] != str(number):
+        raise InvalidDay("the body must be this merchant's signed day record")
+    if date != "today" and record.record["date"] != date:
+        raise InvalidDay("the record closes another date")
+    posted = close_day(uow, record=record, now=uow.ledger.clock())
+    uow.commit()
+    closed = load_day(uow, account=number, date=dt.date.fromisoformat(record.record["date"]))
+    out = DayClosedOut(entry=posted.index, record_id=record.id, day=_day_out(uow, closed))
+    return JSONResponse(out.model_dump(), status_code=200 if posted.retry else 201)
+
+
+@router.get("/{number}/days/{date}/statement.csv", response_class=Response)
+def get_day_csv(
+    number: AccountNumber, date: DatePath, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> Response:
+    """The day's lines for the accountant: `;`, decimal comma, UTF-8 with a BOM."""
+    profile = access.merchant_owner(uow, device, number)
+    day = load_day(uow, account=number, date=_date(profile, date, uow.ledger.clock()))
+    name = f"sou-{number}-{day.statement.date.isoformat()}.csv"
+    return Response(
+        day_lines_csv(day.statement, day.lines),
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{number}/days/{date}/statement.pdf", response_class=Response)
+def get_day_pdf(
+    number: AccountNumber, date: DatePath, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> Response:
+    """The printable day statement (Z report)."""
+    profile = access.merchant_owner(uow, device, number)
+    day = load_day(uow, account=number, date=_date(profile, date, uow.ledger.clock()))
+    pdf = day_statement_pdf(
+        day.statement, day.lines, merchant_name=profile.legal_name, unit=uow.ledger.currency
+    )
+    return Response(pdf, media_type="application/pdf")
+
+
+@router.get("/{number}/takings.csv", response_class=Response)
+def get_takings_csv(
+    number: AccountNumber,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    first: Annotated[dt.date, Query(description="first business day, YYYY-MM-DD")],
+    last: Annotated[dt.date, Query(description="last business day (at most 366 days)")],
+) -> Response:
+    """One row per business day of the period, then the period's total."""
+    access.merchant_owner(uow, device, number)
+    days = load_period(uow, account=number, first=first, last=last)
+    name = f"sou-{number}-{first.isoformat()}-{last.isoformat()}.csv"
+    return Response(
+        takings_csv([d.statement for d in days]),
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{number}/consolidated")
+def get_consolidated(
+    number: AccountNumber,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    date: Annotated[str, Query(pattern=r"^(today|\d{4}-\d{2}-\d{2})$")] = "today",
+) -> ConsolidatedOut:
+    """A CAE's view: each entrepreneur's balance and day, and their sums (CAE's key only)."""
+    profile = access.merchant_owner(uow, device, number)
+    if profile.kind != "cae" or profile.parent is not None:
+        raise InvalidDay(f"merchant {number} is not a CAE")
+    day = _date(profile, date, uow.ledger.clock())
+    rows = []
+    for e in entrepreneurs(uow, cae=number):
+        s = load_day(uow, account=e.account, date=day).statement
+        account = uow.store.account(e.account)
+        assert account is not None
+        rows.append(
+            EntrepreneurOut(
+                account=str(e.account),
+                analytic_code=e.analytic_code,
+                name=e.legal_name,
+                balance=account.balance,
+                count=s.count,
+                credits=s.credits,
+                refunds=s.refunds,
+                net=s.net,
+            )
+        )
+    return ConsolidatedOut(
+        cae=str(number),
+        date=day.isoformat(),
+        entrepreneurs=rows,
+        balance=sum(r.balance for r in rows),
+        count=sum(r.count for r in rows),
+        credits=sum(r.credits for r in rows),
+        refunds=sum(r.refunds for r in rows),
+        net=sum(r.net for r in rows),
+    )

@@ -1,0 +1,254 @@
+// The association's console: the reserve dashboard, the compliance panel and the latest signed
+// reserve statement, read with this device's treasurer or auditor key; the treasurer publishes.
+
+import { api } from "./api.js";
+import { readingToken } from "./device.js";
+import { ensureDevice, setUpForget } from "./enrolment.js";
+import { onLanguage, setUpLanguage } from "./i18n.js";
+import { formatCents } from "./money.js";
+import { $, busy, setUpMessages, show, showError } from "./screen.js";
+
+const SLOT = "association";
+const TEXT = {
+  fr: {
+    title: "Console de l’association",
+    reserve: "Réserve",
+    offices: "Comptoirs",
+    stock: "Le stock de billets des comptoirs n’est pas dans le registre (inventaire, pas de la monnaie).",
+    banks: "Comptes bancaires de la réserve",
+    history: "Historique (fin de mois)",
+    compliance: "Conformité (exemption de réseau limité)",
+    statement: "Dernier état de la réserve",
+    "publish-date": "Date de l’état (AAAA-MM-JJ, vide = aujourd’hui)",
+    publish: "Publier l’état signé de la réserve",
+    circulation: "Unités en circulation",
+    digital: "dont numériques",
+    paper: "dont billets",
+    backing: "Euros en couverture",
+    coverage: "Taux de couverture",
+    payouts: "Reconversions à payer",
+    fees: "Commissions acquises",
+    cash: "caisse {cash} €, billets émis {issued} €, repris {back} €",
+    bank: "{iban} ({reserve}) : banque {bank}, registre attendu {expected} €, écart {diff}",
+    "no-bank": "aucun relevé",
+    volume: "Paiements numériques sur 12 mois",
+    outstanding: "Unités numériques en circulation",
+    level: "{amount} € sur {threshold} € ({percent}) : {level}",
+    ok: "normal",
+    warning: "ALERTE (80 %)",
+    exceeded: "SEUIL DÉPASSÉ",
+    none: "Aucun état publié.",
+    summary: "État du {date} : {status}. Passif {liabilities} €, réserve {reserve} €, écart {diff} €.",
+    shortfall: " INSUFFISANCE : la banque détient {shortfall} € de moins que les unités en circulation.",
+    month: "Mois",
+  },
+  en: {
+    title: "Association console",
+    reserve: "Reserve",
+    offices: "Exchange offices",
+    stock: "The offices' paper-note stock is not in the ledger (inventory, not money).",
+    banks: "Reserve bank accounts",
+    history: "History (month ends)",
+    compliance: "Compliance (limited-network exemption)",
+    statement: "Latest reserve statement",
+    "publish-date": "Statement date (YYYY-MM-DD, empty = today)",
+    publish: "Publish the signed reserve statement",
+    circulation: "Units in circulation",
+    digital: "of which digital",
+    paper: "of which paper",
+    backing: "Backing euros",
+    coverage: "Coverage ratio",
+    payouts: "Reconversions payable",
+    fees: "Fees earned",
+    cash: "cash {cash} €, notes issued {issued} €, taken back {back} €",
+    bank: "{iban} ({reserve}): bank {bank}, ledger expects {expected} €, difference {diff}",
+    "no-bank": "no statement",
+    volume: "Digital payments over 12 months",
+    outstanding: "Outstanding digital units",
+    level: "{amount} € of {threshold} € ({percent}): {level}",
+    ok: "normal",
+    warning: "ALERT (80 %)",
+    exceeded: "THRESHOLD EXCEEDED",
+    none: "No statement published.",
+    summary: "Statement of {date}: {status}. Liabilities {liabilities} €, reserve {reserve} €, difference {diff} €.",
+    shortfall: " SHORTFALL: the bank holds {shortfall} € less than the units in circulation.",
+    month: "Month",
+  },
+};
+let ledger = null;
+let device = null;
+let figures = null;
+
+function tr(key, vars = {}) {
+  const lang = document.documentElement.lang === "en" ? "en" : "fr";
+  const text = TEXT[lang][key] ?? TEXT.fr[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+function percent(bp) {
+  return bp === null ? "—" : `${Math.floor(bp / 100)},${String(bp % 100).padStart(2, "0")} %`;
+}
+
+function item(text, className = "") {
+  const li = document.createElement("li");
+  li.textContent = text;
+  if (className) li.className = className;
+  return li;
+}
+
+function renderFigures(d) {
+  const rows = [
+    ["circulation", `${formatCents(d.circulation)}\u00a0€`],
+    ["digital", `${formatCents(d.circulation_digital)}\u00a0€`],
+    ["paper", `${formatCents(d.circulation_paper)}\u00a0€`],
+    ...d.reserves.map((r) => [r.name, `${formatCents(r.balance)}\u00a0€`]),
+    ["backing", `${formatCents(d.backing)}\u00a0€`],
+    ["coverage", percent(d.coverage_bp)],
+    ["payouts", `${formatCents(d.payouts_payable)}\u00a0€`],
+    ["fees", `${formatCents(d.fees_earned)}\u00a0€`],
+  ];
+  $("figures").replaceChildren(
+    ...rows.flatMap(([key, value]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = tr(key);
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      dd.id = `figure-${key.replace(":", "-")}`;
+      return [dt, dd];
+    }),
+  );
+  $("offices").replaceChildren(
+    ...d.offices.map((o) =>
+      item(`${o.name} — ${tr("cash", { cash: formatCents(o.cash), issued: formatCents(o.paper_issued), back: formatCents(o.paper_exchanged) })}`),
+    ),
+  );
+  $("banks").replaceChildren(
+    ...d.banks.map((b) =>
+      item(
+        tr("bank", {
+          iban: b.iban,
+          reserve: b.reserve,
+          bank: b.bank === null ? tr("no-bank") : `${formatCents(b.bank)} € (${b.statement_date})`,
+          expected: formatCents(b.expected),
+          diff: b.difference === null ? "—" : `${formatCents(b.difference)}\u00a0€`,
+        }),
+        b.balanced ? "" : "bad",
+      ),
+    ),
+  );
+}
+
+function renderHistory(points) {
+  const head = document.createElement("tr");
+  for (const key of ["month", "circulation", "backing"]) {
+    const th = document.createElement("th");
+    th.textContent = tr(key);
+    head.append(th);
+  }
+  const rows = points.map((p) => {
+    const tr_ = document.createElement("tr");
+    for (const value of [p.month, `${formatCents(p.circulation)}\u00a0€`, `${formatCents(p.backing)}\u00a0€`]) {
+      const td = document.createElement("td");
+      td.textContent = value;
+      tr_.append(td);
+    }
+    return tr_;
+  });
+  $("history").replaceChildren(head, ...rows);
+  const chart = $("chart");
+  const ns = "http://www.w3.org/2000/svg";
+  const top = Math.max(1, ...points.map((p) => Math.max(p.circulation, p.backing)));
+  const width = 320 / Math.max(1, points.length);
+  chart.replaceChildren(
+    ...points.flatMap((p, i) =>
+      [
+        [p.circulation, 0, "#1d5c4d"],
+        [p.backing, width / 2, "#8fb8a8"],
+      ].map(([value, shift, colour]) => {
+        const bar = document.createElementNS(ns, "rect");
+        const height = Math.round((value * 110) / top);
+        bar.setAttribute("x", String(i * width + shift));
+        bar.setAttribute("y", String(115 - height));
+        bar.setAttribute("width", String(Math.max(1, width / 2 - 2)));
+        bar.setAttribute("height", String(height));
+        bar.setAttribute("fill", colour);
+        return bar;
+      }),
+    ),
+  );
+  chart.setAttribute("aria-label", tr("history"));
+}
+
+function renderCompliance(c) {
+  const line = (key, m) =>
+    item(
+      `${tr(key)} : ${tr("level", { amount: formatCents(m.amount), threshold: formatCents(m.threshold), percent: percent(m.usage_bp), level: tr(m.level) })}`,
+      m.level === "ok" ? "" : "bad",
+    );
+  $("compliance").replaceChildren(line("volume", c.payment_volume), line("outstanding", c.outstanding));
+}
+
+async function renderStatement(s) {
+  if (!s) {
+    $("statement-summary").textContent = tr("none");
+    $("statement-note").textContent = "";
+    return;
+  }
+  let text = tr("summary", {
+    date: s.date,
+    status: s.status,
+    liabilities: formatCents(s.liabilities),
+    reserve: formatCents(s.reserve),
+    diff: formatCents(s.difference),
+  });
+  if (s.status === "SHORTFALL") text += tr("shortfall", { shortfall: formatCents(s.shortfall) });
+  $("statement-summary").textContent = text;
+  $("statement-summary").className = s.status === "OK" ? "check ok" : "check bad";
+  const response = await fetch(`/v1/reserve-statements/${s.id}`, { cache: "no-store" });
+  $("statement-note").textContent = await response.text();
+}
+
+function render() {
+  for (const el of document.querySelectorAll("[data-text]")) el.textContent = tr(el.dataset.text);
+  document.title = `Sou · ${tr("title")}`;
+  if (!figures) return;
+  renderFigures(figures);
+  renderHistory(figures.history);
+  renderCompliance(figures.compliance);
+  renderStatement(figures.latest_statement);
+}
+
+async function load() {
+  const token = await readingToken(SLOT, device, ledger.host);
+  figures = await api("/v1/reserve/dashboard", { token });
+  render();
+}
+
+async function publishStatement() {
+  const token = await readingToken(SLOT, device, ledger.host);
+  const date = $("publish-date").value.trim();
+  await api("/v1/reserve-statements", { method: "POST", token, body: date ? { date } : {} });
+  await load();
+}
+
+async function main() {
+  setUpLanguage();
+  setUpMessages();
+  setUpForget(SLOT);
+  onLanguage(render);
+  $("publish-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("publish-form").querySelector("button"), publishStatement);
+  });
+  try {
+    ledger = await api("/v1/ledger");
+    device = await ensureDevice(SLOT, "console de l’association (web)");
+    show("console");
+    $("publish-form").hidden = device.role !== "treasurer";
+    await load();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+main();

@@ -1,0 +1,300 @@
+// The pilot's evaluation for the treasurer or an auditor: the monthly figures of
+// GET /v1/reports/evaluation as SVG charts drawn here (no library) and a table, and the same
+// report as a CSV download. The page signs in with this computer's enrolled key.
+
+import { Problem, api } from "./api.js";
+import { enrolDevice, forgetDevice, loadDevice, readingToken } from "./device.js";
+import { formatCents } from "./money.js";
+
+const SLOT = "audit";
+const SVG = "http://www.w3.org/2000/svg";
+const WIDTH = 640;
+const HEIGHT = 260;
+const MARGIN = { top: 16, right: 12, bottom: 40, left: 64 };
+const COLOURS = ["#1d5c4d", "#c0650f", "#3b5ba5"];
+const LANG_KEY = "sou.lang"; // the same choice as the wallet's and the till's
+
+const STRINGS = {
+  fr: {
+    "lang.other": "English",
+    title: "Évaluation du pilote",
+    "enrol.heading": "Enrôler cet ordinateur",
+    "enrol.help": "Saisissez le code d’enrôlement à usage unique d’une clé de trésorier ou d’auditeur.",
+    "enrol.code": "Code d’enrôlement",
+    "enrol.submit": "Enrôler",
+    "report.heading": "Mois par mois",
+    "report.help": "Mois calendaires (heure de Paris), du premier mois du registre à aujourd’hui.",
+    "report.csv": "Télécharger le tableau (CSV)",
+    "chart.active": "Résidents et prestataires actifs",
+    "chart.volume": "Volume des paiements",
+    "chart.velocity": "Vitesse de circulation (volume ÷ circulation numérique moyenne)",
+    "chart.rates": "Part des paiements entre prestataires et taux de reconversion (%)",
+    "table.heading": "Les chiffres",
+    forget: "Oublier cet ordinateur",
+    "col.month": "Mois",
+    "col.residents": "Résidents actifs",
+    "col.merchants": "Prestataires actifs",
+    "col.payments": "Paiements",
+    "col.volume": "Volume",
+    "col.share": "Entre prestataires (%)",
+    "col.rate": "Taux de reconversion (%)",
+    "col.circulation": "Circulation moyenne",
+    "col.velocity": "Vitesse",
+    "error.role": "Cette clé n’est ni celle du trésorier ni celle d’un auditeur.",
+    "error.crypto": "Ce navigateur ne sait pas signer (Ed25519) : mettez-le à jour.",
+    "problem.audit-access-expired": "La période d’accès de cet auditeur est terminée",
+    "problem.audit-access-not-granted": "Le trésorier n’a ouvert aucun accès à cet auditeur",
+    "problem.not-authorized": "Accès refusé",
+    "problem.network": "Réseau indisponible : réessayez.",
+  },
+  en: {
+    "lang.other": "Français",
+    title: "Pilot evaluation",
+    "enrol.heading": "Enrol this computer",
+    "enrol.help": "Type the one-time enrolment code of a treasurer's or an auditor's key.",
+    "enrol.code": "Enrolment code",
+    "enrol.submit": "Enrol",
+    "report.heading": "Month by month",
+    "report.help": "Calendar months (Paris time), from the ledger's first month to today.",
+    "report.csv": "Download the table (CSV)",
+    "chart.active": "Active residents and merchants",
+    "chart.volume": "Payment volume",
+    "chart.velocity": "Velocity of circulation (volume ÷ average digital circulation)",
+    "chart.rates": "Share of merchant-to-merchant payments and reconversion rate (%)",
+    "table.heading": "The figures",
+    forget: "Forget this computer",
+    "col.month": "Month",
+    "col.residents": "Active residents",
+    "col.merchants": "Active merchants",
+    "col.payments": "Payments",
+    "col.volume": "Volume",
+    "col.share": "Merchant to merchant (%)",
+    "col.rate": "Reconversion rate (%)",
+    "col.circulation": "Average circulation",
+    "col.velocity": "Velocity",
+    "error.role": "This key is neither the treasurer's nor an auditor's.",
+    "error.crypto": "This browser cannot sign (Ed25519): please update it.",
+    "problem.audit-access-expired": "This auditor's access window is over",
+    "problem.audit-access-not-granted": "The treasurer opened no access for this auditor",
+    "problem.not-authorized": "Access refused",
+    "problem.network": "Network unavailable: try again.",
+  },
+};
+
+let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "fr";
+let report = null;
+let shownError = null;
+
+const $ = (id) => document.getElementById(id);
+const t = (key) => STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
+
+// Basis points as a percentage ("16,66") and as a multiple ("0,7583"): integers only.
+const percent = (bp) => (bp === null ? "–" : formatCents(bp));
+const times = (bp) => (bp === null ? "–" : `${Math.floor(bp / 10000)},${String(bp % 10000).padStart(4, "0")}`);
+
+function show(id) {
+  for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== id;
+  $(id).querySelector("h2")?.focus();
+}
+
+function renderError() {
+  const box = $("message");
+  box.hidden = shownError === null;
+  if (shownError === null) return;
+  if (shownError instanceof Problem) {
+    const key = `problem.${shownError.code}`;
+    box.textContent = key in STRINGS.fr ? t(key) : shownError.title || shownError.message;
+  } else {
+    box.textContent = t(shownError);
+  }
+}
+
+function showError(error) {
+  if (!(error instanceof Problem) && typeof error !== "string") console.error(error);
+  shownError = error instanceof Problem || typeof error === "string" ? error : "problem.network";
+  renderError();
+}
+
+function element(name, attributes = {}, text = "") {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  if (text) node.textContent = text;
+  return node;
+}
+
+/** Draws `series` ({label, values, kind: "bar"|"line"}) over the months on `svg`. */
+function chart(svg, labels, series, format) {
+  svg.replaceChildren();
+  const plotW = WIDTH - MARGIN.left - MARGIN.right;
+  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const values = series.flatMap((s) => s.values.filter((v) => v !== null));
+  const top = Math.max(1, ...values);
+  const y = (v) => MARGIN.top + plotH - (plotH * v) / top;
+  const band = plotW / Math.max(1, labels.length);
+  const x = (i) => MARGIN.left + band * i + band / 2;
+  svg.setAttribute("aria-label", series.map((s) => s.label).join(", "));
+  for (const tick of [0, top / 2, top]) {
+    svg.append(element("line", { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(tick), y2: y(tick), stroke: "#c9cfcc" }));
+    const text = element("text", { x: MARGIN.left - 6, y: y(tick) + 4, "text-anchor": "end", "font-size": 12 }, format(Math.round(tick)));
+    svg.append(text);
+  }
+  labels.forEach((label, i) => {
+    svg.append(element("text", { x: x(i), y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle", "font-size": 12 }, label));
+  });
+  const bars = series.filter((s) => s.kind === "bar");
+  const barW = (band * 0.8) / Math.max(1, bars.length);
+  series.forEach((s, n) => {
+    const colour = COLOURS[n % COLOURS.length];
+    if (s.kind === "bar") {
+      const k = bars.indexOf(s);
+      s.values.forEach((v, i) => {
+        if (v === null) return;
+        const left = x(i) - (band * 0.8) / 2 + k * barW;
+        const rect = element("rect", { x: left, y: y(v), width: Math.max(1, barW - 2), height: y(0) - y(v), fill: colour });
+        rect.append(element("title", {}, `${labels[i]} · ${s.label} : ${format(v)}`));
+        svg.append(rect);
+      });
+    } else {
+      const points = s.values.map((v, i) => (v === null ? null : `${x(i)},${y(v)}`)).filter(Boolean);
+      if (points.length > 1) {
+        svg.append(element("polyline", { points: points.join(" "), fill: "none", stroke: colour, "stroke-width": 3 }));
+      }
+      s.values.forEach((v, i) => {
+        if (v === null) return;
+        const dot = element("circle", { cx: x(i), cy: y(v), r: 5, fill: colour });
+        dot.append(element("title", {}, `${labels[i]} · ${s.label} : ${format(v)}`));
+        svg.append(dot);
+      });
+    }
+    const legendX = MARGIN.left + n * 200;
+    svg.append(element("rect", { x: legendX, y: HEIGHT - 18, width: 12, height: 12, fill: colour }));
+    svg.append(element("text", { x: legendX + 18, y: HEIGHT - 8, "font-size": 12 }, s.label));
+  });
+}
+
+function renderCharts() {
+  const months = report.months;
+  const labels = months.map((m) => m.month);
+  const pick = (key) => months.map((m) => m[key]);
+  chart($("chart-active"), labels, [
+    { label: t("col.residents"), values: pick("active_residents"), kind: "bar" },
+    { label: t("col.merchants"), values: pick("active_merchants"), kind: "bar" },
+  ], String);
+  chart($("chart-volume"), labels, [{ label: `${t("col.volume")} (${report.currency})`, values: pick("volume"), kind: "bar" }], formatCents);
+  chart($("chart-velocity"), labels, [{ label: t("col.velocity"), values: pick("velocity_bp"), kind: "line" }], times);
+  chart($("chart-rates"), labels, [
+    { label: t("col.share"), values: pick("merchant_share_bp"), kind: "line" },
+    { label: t("col.rate"), values: pick("reconversion_rate_bp"), kind: "line" },
+  ], percent);
+}
+
+const COLUMNS = [
+  ["col.month", (m) => m.month],
+  ["col.residents", (m) => String(m.active_residents)],
+  ["col.merchants", (m) => String(m.active_merchants)],
+  ["col.payments", (m) => String(m.payments)],
+  ["col.volume", (m) => formatCents(m.volume)],
+  ["col.share", (m) => percent(m.merchant_share_bp)],
+  ["col.rate", (m) => percent(m.reconversion_rate_bp)],
+  ["col.circulation", (m) => formatCents(m.average_circulation)],
+  ["col.velocity", (m) => times(m.velocity_bp)],
+];
+
+function renderTable() {
+  $("figures-head").replaceChildren(
+    ...COLUMNS.map(([key]) => Object.assign(document.createElement("th"), { scope: "col", textContent: t(key) })),
+  );
+  $("figures-body").replaceChildren(
+    ...report.months.map((m) => {
+      const row = document.createElement("tr");
+      row.append(...COLUMNS.map(([, cell]) => Object.assign(document.createElement("td"), { textContent: cell(m) })));
+      return row;
+    }),
+  );
+}
+
+function render() {
+  document.documentElement.lang = lang;
+  document.title = `Sou · ${t("title")}`;
+  for (const node of document.querySelectorAll("[data-text]")) node.textContent = t(node.dataset.text);
+  $("lang").textContent = t("lang.other");
+  $("lang").lang = lang === "fr" ? "en" : "fr";
+  renderError();
+  if (report) {
+    renderCharts();
+    renderTable();
+  }
+}
+
+async function enrolled() {
+  const kept = await loadDevice(SLOT);
+  if (kept) return kept;
+  show("enrol");
+  return new Promise((resolve) => {
+    $("enrol-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = event.target.querySelector("button");
+      button.disabled = true;
+      shownError = null;
+      renderError();
+      try {
+        resolve(await enrolDevice(SLOT, $("code").value, "evaluation"));
+      } catch (error) {
+        showError(error);
+      } finally {
+        button.disabled = false;
+      }
+    });
+  });
+}
+
+async function download(token) {
+  const response = await fetch("/v1/reports/evaluation.csv", {
+    headers: { authorization: `Bearer ${token}` },
+    cache: "no-store",
+  });
+  if (!response.ok) throw new Problem(response.status, await response.json().catch(() => null));
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = "evaluation.csv";
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+async function start() {
+  $("lang").addEventListener("click", () => {
+    lang = lang === "fr" ? "en" : "fr";
+    localStorage.setItem(LANG_KEY, lang);
+    render();
+  });
+  const table = $("figures").parentElement;
+  table.style.overflowX = "auto"; // a CSSOM change, which the page's CSP allows
+  render();
+  if (!window.crypto?.subtle || !window.indexedDB) {
+    showError("error.crypto");
+    return;
+  }
+  const forget = $("forget");
+  forget.addEventListener("click", async () => {
+    await forgetDevice(SLOT);
+    window.location.reload();
+  });
+  const device = await enrolled();
+  forget.hidden = false;
+  if (device.role !== "treasurer" && device.role !== "auditor") {
+    showError("error.role");
+    return;
+  }
+  try {
+    const ledger = await api("/v1/ledger");
+    const token = await readingToken(SLOT, device, ledger.host);
+    report = await api("/v1/reports/evaluation", { token });
+    $("download").addEventListener("click", () => download(token).catch(showError));
+    show("report");
+    render();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+start();

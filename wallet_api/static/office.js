@@ -1,0 +1,224 @@
+// The exchange office's tablet: an agent's key, enrolled with a one-time code, signs each
+// operation (SPEC §3) — euros received in cash for digital units, paper notes handed out or
+// taken back, cash deposited at the bank — and the ledger's rules judge it. The office's cash
+// is read with the key's bearer token. A signed operation sent without an answer (network)
+// is resent as is, never re-signed, so it cannot be recorded twice.
+
+import { Problem, api, serverNow } from "./api.js";
+import { readingToken } from "./device.js";
+import { ensureDevice, setUpForget } from "./enrolment.js";
+import { onLanguage, setUpLanguage } from "./i18n.js";
+import { formatAmount, parseAmount } from "./money.js";
+import { newNonce, rfc3339, signRecord } from "./records.js";
+import { $, busy, setUpMessages, show, showError } from "./screen.js";
+
+const SLOT = "office";
+const WINDOW = 300; // seconds between `created` and `expires`
+const ACCOUNT = /^[1-9][0-9]{0,9}$/;
+
+// This page's own words; the shared ones (enrolment, errors, problems) are i18n.js's.
+const WORDS = {
+  fr: {
+    "office.title": "Comptoir de change",
+    "office.number": "Comptoir n°",
+    "office.cash": "Espèces en caisse",
+    "convert.heading": "Conversion en espèces",
+    "convert.submit": "Créditer le compte",
+    "convert.done": "{amount} crédités au compte n° {to} (entrée {entry}).",
+    "issue.heading": "Billets remis contre des euros",
+    "issue.submit": "Enregistrer les billets remis",
+    "issue.done": "{amount} de billets remis (entrée {entry}).",
+    "exchange.heading": "Billets échangés contre des unités numériques",
+    "exchange.submit": "Échanger les billets",
+    "exchange.done": "{amount} de billets échangés pour le compte n° {to} (entrée {entry}).",
+    "deposit.heading": "Dépôt des espèces à la banque",
+    "deposit.submit": "Enregistrer le dépôt",
+    "deposit.done": "{amount} déposés à la banque (entrée {entry}).",
+    "form.account": "Numéro de compte de l’adhérent",
+    "form.euros": "Euros reçus (ex. 20,00)",
+    "form.notes": "Billets repris (ex. 20,00)",
+    "form.deposit": "Montant déposé (ex. 200,00)",
+    "form.reserve": "Compte de réserve",
+    "reserve.digital": "Réserve des unités numériques",
+    "reserve.paper": "Réserve des billets",
+  },
+  en: {
+    "office.title": "Exchange office",
+    "office.number": "Office no.",
+    "office.cash": "Cash in the till",
+    "convert.heading": "Cash conversion",
+    "convert.submit": "Credit the account",
+    "convert.done": "{amount} credited to account no. {to} (entry {entry}).",
+    "issue.heading": "Paper notes handed out for euros",
+    "issue.submit": "Record the notes handed out",
+    "issue.done": "{amount} of paper notes handed out (entry {entry}).",
+    "exchange.heading": "Paper notes exchanged for digital units",
+    "exchange.submit": "Exchange the notes",
+    "exchange.done": "{amount} of paper notes exchanged for account no. {to} (entry {entry}).",
+    "deposit.heading": "Cash deposit at the bank",
+    "deposit.submit": "Record the deposit",
+    "deposit.done": "{amount} deposited at the bank (entry {entry}).",
+    "form.account": "Member's account number",
+    "form.euros": "Euros received (e.g. 20,00)",
+    "form.notes": "Notes taken back (e.g. 20,00)",
+    "form.deposit": "Amount deposited (e.g. 200,00)",
+    "form.reserve": "Reserve account",
+    "reserve.digital": "Reserve of digital units",
+    "reserve.paper": "Reserve of paper notes",
+  },
+};
+
+let ledger = null;
+let device = null;
+let office = null; // the office's figures, as GET /v1/offices/{n} gives them
+let done = null; // the last operation recorded: {key, amount, to, entry}
+let pending = null; // a signed operation sent without an answer: {form, inputs, envelope}
+
+function language() {
+  return document.documentElement.lang === "en" ? "en" : "fr";
+}
+
+function word(key, vars = {}) {
+  const text = WORDS[language()][key] ?? WORDS.fr[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+function render() {
+  for (const el of document.querySelectorAll("[data-office-i18n]")) {
+    el.textContent = word(el.dataset.officeI18n);
+  }
+  document.title = `Sou · ${word("office.title")}`;
+  if (office) {
+    $("office-number").textContent = office.number;
+    $("cash").textContent = formatAmount(office.cash, office.currency);
+  }
+  $("outcome").textContent = done
+    ? word(done.key, { amount: formatAmount(done.amount, "EUR"), to: done.to, entry: done.entry })
+    : "";
+}
+
+async function read(path) {
+  const token = await readingToken(SLOT, device, ledger.host);
+  try {
+    return await api(path, { token });
+  } catch (error) {
+    if (!(error instanceof Problem) || error.code !== "unauthenticated") throw error;
+    return api(path, { token: await readingToken(SLOT, device, ledger.host, { renew: true }) });
+  }
+}
+
+async function refresh() {
+  office = await read(`/v1/offices/${device.account}`);
+  render();
+}
+
+/** The record an agent signs: every field of the type's schema (ledger/records.py). */
+function operationRecord(type, fields) {
+  const now = serverNow();
+  return {
+    v: 1,
+    type,
+    ledger: ledger.host.toLowerCase(),
+    currency: ledger.currency,
+    nonce: newNonce(),
+    kid: device.kid,
+    created: rfc3339(now),
+    expires: rfc3339(now + WINDOW),
+    memo: "",
+    office: String(device.account),
+    ...fields,
+  };
+}
+
+// What each form records: the record's type and fields, from the typed values.
+const FORMS = {
+  "convert-form": {
+    type: "conversion",
+    done: "convert.done",
+    fields: (v) => ({ method: "cash", to: v.to, amount: v.amount }),
+  },
+  "issue-form": { type: "paper_issue", done: "issue.done", fields: (v) => ({ amount: v.amount }) },
+  "exchange-form": {
+    type: "paper_exchange",
+    done: "exchange.done",
+    fields: (v) => ({ to: v.to, amount: v.amount }),
+  },
+  "deposit-form": {
+    type: "deposit",
+    done: "deposit.done",
+    fields: (v) => ({ reserve: v.reserve, amount: v.amount }),
+  },
+};
+
+/** The form's typed values, checked; null (and the error shown) if one is wrong. */
+function values(form) {
+  const v = {};
+  const to = form.elements.namedItem("to");
+  if (to) {
+    v.to = to.value.trim();
+    if (!ACCOUNT.test(v.to)) {
+      showError("error.account");
+      return null;
+    }
+  }
+  v.amount = parseAmount(form.elements.namedItem("amount").value);
+  if (v.amount === null) {
+    showError("error.amount");
+    return null;
+  }
+  const reserve = form.elements.namedItem("reserve");
+  if (reserve) v.reserve = reserve.value;
+  return v;
+}
+
+async function record(form) {
+  const spec = FORMS[form.id];
+  const v = values(form);
+  if (v === null) return;
+  const inputs = JSON.stringify(v);
+  if (!pending || pending.form !== form.id || pending.inputs !== inputs) {
+    const signed = await signRecord(spec.type, operationRecord(spec.type, spec.fields(v)), device.privateKey);
+    pending = { form: form.id, inputs, envelope: signed.envelope };
+  }
+  let result;
+  try {
+    result = await api("/v1/office-operations", { method: "POST", body: pending.envelope });
+  } catch (error) {
+    if (!(error instanceof Problem) || error.code !== "network") pending = null;
+    throw error;
+  }
+  pending = null;
+  done = { key: spec.done, amount: result.amount, to: result.to, entry: result.entry };
+  form.reset();
+  await refresh();
+}
+
+async function main() {
+  setUpLanguage();
+  setUpMessages();
+  setUpForget(SLOT);
+  onLanguage(render);
+  for (const id of Object.keys(FORMS)) {
+    const form = $(id);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      done = null;
+      render();
+      busy(form.querySelector("button"), () => record(form));
+    });
+  }
+  try {
+    ledger = await api("/v1/ledger");
+    device = await ensureDevice(SLOT, "comptoir (web)");
+    show("office-home");
+    if (device.role !== "agent") {
+      for (const id of Object.keys(FORMS)) $(id).hidden = true;
+      return showError("problem.not-authorized");
+    }
+    await refresh();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+main();

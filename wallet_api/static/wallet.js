@@ -1,0 +1,258 @@
+// The resident's wallet: balance and history, and paying — another resident by account
+// number, a merchant's printed code (/M/<account>), or a till's signed request (/R/<base32>).
+// A payment is a transfer record signed here by the device key; the ledger's receipt is
+// checked against the ledger key before the page says the payment went through.
+
+import { Problem, api, serverNow } from "./api.js";
+import { readingToken } from "./device.js";
+import { ensureDevice, setUpForget } from "./enrolment.js";
+import { onLanguage, setUpLanguage, t } from "./i18n.js";
+import { formatAmount, parseAmount } from "./money.js";
+import { parseRequest, requestIsSigned } from "./payment-requests.js";
+import { receiptIsValid, signRecord, transferRecord } from "./records.js";
+import { $, busy, setUpMessages, show, showError } from "./screen.js";
+import { setUpTopUp } from "./topup.js";
+
+const SLOT = "wallet";
+const ACCOUNT = /^[1-9][0-9]{0,9}$/;
+let ledger = null;
+let device = null;
+let account = null; // the holder's own account, with its balance
+let items = []; // the latest history page
+let payment = null; // what the pay screen offers: {to, name, amount (null: typed), payreq, ref}
+let pending = null; // a signed transfer sent without an answer: resent as is, never re-signed
+let outcome = null; // the accepted payment: {record, verified}
+
+const money = (cents) => formatAmount(cents, ledger.currency);
+
+function progress(key) {
+  $("progress").textContent = key ? t(key) : "";
+}
+
+async function read(path) {
+  const token = await readingToken(SLOT, device, ledger.host);
+  try {
+    return await api(path, { token });
+  } catch (error) {
+    if (!(error instanceof Problem) || error.code !== "unauthenticated") throw error;
+    return api(path, { token: await readingToken(SLOT, device, ledger.host, { renew: true }) });
+  }
+}
+
+async function refresh() {
+  account = await read(`/v1/accounts/${device.account}`);
+  items = (await read(`/v1/accounts/${device.account}/transfers?limit=20`)).items;
+  renderHome();
+}
+
+function renderHome() {
+  if (!account) return;
+  $("account-number").textContent = account.number;
+  $("account-name").textContent = account.name || "";
+  $("balance").textContent = money(account.balance);
+  const when = new Intl.DateTimeFormat(document.documentElement.lang, {
+    dateStyle: "short",
+    timeStyle: "short",
+    timeZone: "Europe/Paris",
+  });
+  const rows = items.map((item) => {
+    const li = document.createElement("li");
+    const sign = item.direction === "in" ? "+" : "−";
+    const what = t(item.direction === "in" ? "history.in" : "history.out", { number: item.counterpart });
+    const date = document.createElement("time");
+    date.dateTime = item.accepted;
+    date.textContent = when.format(new Date(item.accepted));
+    const label = document.createElement("span");
+    label.textContent = item.memo ? `${what} · ${item.memo}` : what;
+    const amount = document.createElement("span");
+    amount.className = `amount ${item.direction}`;
+    amount.textContent = `${sign}${money(item.amount)}`;
+    li.append(date, label, amount);
+    return li;
+  });
+  if (!rows.length) {
+    const li = document.createElement("li");
+    li.textContent = t("home.empty");
+    rows.push(li);
+  }
+  $("history").replaceChildren(...rows);
+}
+
+/** A merchant's public card, or null if `number` is not a merchant's account. */
+async function merchantCard(number) {
+  try {
+    const card = await api(`/v1/accounts/${number}`);
+    return card.kind === "merchant" ? card : null;
+  } catch (error) {
+    if (error instanceof Problem && [401, 403].includes(error.status)) return null;
+    throw error;
+  }
+}
+
+function renderPay() {
+  if (!payment) return;
+  $("payee-name").textContent = payment.name || "";
+  $("payee-number").textContent = t("pay.number", { number: payment.to });
+  $("pay-ref").textContent = payment.ref ? t("pay.ref", { ref: payment.ref }) : "";
+  $("pay-fixed").textContent = payment.amount === null ? "" : money(payment.amount);
+  $("pay-fixed").hidden = payment.amount === null;
+  $("pay-amount-field").hidden = payment.amount !== null;
+  $("pay-confirm").textContent = t(pending ? "pay.retry" : "pay.confirm");
+}
+
+function openPay(offer) {
+  payment = offer;
+  pending = null;
+  $("pay-amount").value = "";
+  $("pay-memo").value = "";
+  renderPay();
+  show("pay");
+  if (offer.amount === null) $("pay-amount").focus();
+}
+
+async function openMerchant(number) {
+  if (!ACCOUNT.test(number)) return showError("error.code");
+  const card = await merchantCard(number);
+  if (!card) return showError("error.not-merchant");
+  openPay({ to: number, name: card.name, amount: null, payreq: null, ref: "" });
+}
+
+async function openRequest(code) {
+  let pr;
+  try {
+    pr = await parseRequest(code);
+  } catch {
+    return showError("error.code");
+  }
+  progress("pay.checking");
+  let key = null;
+  try {
+    key = await api(`/v1/keys/${pr.kid}`);
+  } catch (error) {
+    if (!(error instanceof Problem) || error.status !== 404) throw error;
+  }
+  progress(null);
+  if (!key || !(await requestIsSigned(pr, { host: ledger.host, key }))) {
+    return showError("error.signature");
+  }
+  if (pr.expires < serverNow()) return showError("error.request-expired");
+  const card = await merchantCard(pr.merchant);
+  if (!card) return showError("error.not-merchant");
+  openPay({ to: pr.merchant, name: card.name, amount: pr.amount, payreq: pr.payreq, ref: pr.ref });
+}
+
+async function pay() {
+  if (!pending) {
+    const amount = payment.amount ?? parseAmount($("pay-amount").value);
+    if (amount === null) return showError("error.amount");
+    const memo = $("pay-memo").value.trim().normalize("NFC");
+    if ([...memo].length > 140 || /[\u0000-\u001f\u007f-\u009f]/.test(memo)) {
+      return showError("error.memo");
+    }
+    const record = transferRecord({
+      host: ledger.host,
+      currency: ledger.currency,
+      from: device.account,
+      to: payment.to,
+      amount,
+      kid: device.kid,
+      now: serverNow(),
+      memo,
+      payreq: payment.payreq,
+    });
+    pending = { record, ...(await signRecord("transfer", record, device.privateKey)) };
+  }
+  progress("pay.sending");
+  let receipt;
+  try {
+    receipt = await api("/v1/transfers", { method: "POST", body: pending.envelope });
+  } catch (error) {
+    if (!(error instanceof Problem) || error.code !== "network") pending = null;
+    throw error;
+  } finally {
+    progress(null);
+    lockPayForm(pending !== null);
+    renderPay();
+  }
+  const { record, id } = pending;
+  pending = null;
+  lockPayForm(false);
+  const verified = await receiptIsValid(receipt, ledger.ledger_key, {
+    ledger: record.ledger,
+    transfer: id,
+    from: record.from,
+    to: record.to,
+    amount: record.amount,
+    currency: record.currency,
+    payreq: record.payreq,
+  });
+  outcome = { record, name: payment.name, verified };
+  renderDone();
+  show("done");
+  window.history.replaceState(null, "", "/");
+  await refresh();
+}
+
+function lockPayForm(locked) {
+  $("pay-amount").readOnly = locked;
+  $("pay-memo").readOnly = locked;
+}
+
+function renderDone() {
+  if (!outcome) return;
+  const { record, name, verified } = outcome;
+  const payee = name ? `${name} (${t("pay.number", { number: record.to })})` : t("pay.number", { number: record.to });
+  $("done-summary").textContent = t("done.summary", { amount: money(record.amount), payee });
+  $("receipt-check").textContent = t(verified ? "done.verified" : "done.unverified");
+  $("receipt-check").className = verified ? "check ok" : "check bad";
+}
+
+function setUpForms() {
+  $("to-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const to = $("to").value.trim();
+    if (!ACCOUNT.test(to)) return showError("error.account");
+    busy(event.submitter || $("to-form").querySelector("button"), async () => {
+      const card = await merchantCard(to);
+      openPay({ to, name: card?.name || "", amount: null, payreq: null, ref: "" });
+    });
+  });
+  $("pay-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("pay-confirm"), pay);
+  });
+}
+
+async function main() {
+  setUpLanguage();
+  setUpMessages();
+  setUpForms();
+  setUpForget(SLOT);
+  onLanguage(() => {
+    if (ledger) {
+      renderHome();
+      renderPay();
+      renderDone();
+    }
+  });
+  try {
+    ledger = await api("/v1/ledger");
+    device = await ensureDevice(SLOT, "porte-monnaie (web)");
+    setUpTopUp({
+      account: device.account,
+      read,
+      token: () => readingToken(SLOT, device, ledger.host),
+    });
+    await refresh();
+    const qr = /^\/([MmRr])\/([^/]+)\/?$/.exec(window.location.pathname);
+    if (!qr) return show("home");
+    show("home");
+    const code = decodeURIComponent(qr[2]);
+    await (qr[1].toUpperCase() === "M" ? openMerchant(code) : openRequest(code));
+  } catch (error) {
+    progress(null);
+    showError(error);
+  }
+}
+
+main();
