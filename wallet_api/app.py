@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from ledger.context import Ledger
 from merchants.sepa import Debtor
 from wallet_api import errors, pages
 from wallet_api.batcher import Batcher
+from wallet_api.guard import Guard
 from wallet_api.ratelimit import AuthLimits
 from wallet_api.routes import (
     accounts,
@@ -27,14 +28,6 @@ from wallet_api.routes import (
     transparency,
     wallet,
 )
-
-MAX_REQUEST = 64 * 1024
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
 
 
 @asynccontextmanager
@@ -56,6 +49,12 @@ def create_app(ledger: Ledger, *, debtor: Debtor | None = None) -> FastAPI:
     app.state.batcher = Batcher(ledger)
     app.state.auth_limits = AuthLimits()
     errors.install(app)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """The process answers: no database work (for probes, and the HTTP benchmark's baseline)."""
+        return {"status": "ok"}
+
     app.include_router(log.router)
     app.include_router(wallet.router)
     app.include_router(accounts.router)
@@ -71,24 +70,6 @@ def create_app(ledger: Ledger, *, debtor: Debtor | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", pages.static_files, name="static")
 
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """The process answers: no database work (for probes, and the HTTP benchmark's baseline)."""
-        return {"status": "ok"}
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_REQUEST:
-            response: Response = errors.problem(
-                413, "too-large", "The request is too large", f"at most {MAX_REQUEST} bytes"
-            )
-        else:
-            response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
+    app.add_middleware(Guard)
     errors.document(app)
     return app

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fastapi.testclient import TestClient
 
 from ledger.auth import auth_message
@@ -141,3 +143,19 @@ def test_an_oversized_request_is_refused_before_it_is_read(client: TestClient) -
     )
     assert response.status_code == 413
     assert problem(response) == "too-large"
+
+
+def test_an_oversized_body_sent_without_its_length_is_refused_as_it_is_read(
+    world: World, client: TestClient
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(70):
+            yield b" " * 1024  # whitespace: valid JSON padding, were it let through
+
+    before = world.row_counts()
+    response = client.post(
+        "/v1/transfers", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert (response.status_code, problem(response)) == (413, "too-large")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert world.row_counts() == before
