@@ -1,6 +1,7 @@
 """The association's office: merchants' approval, fee rules, and payout batches.
 
-Every route needs the treasurer's bearer token; payouts are moreover signed, one record per
+Every route needs the treasurer's bearer token (reading ones also admit an auditor inside
+the window the treasurer granted it); payouts are moreover signed, one record per
 reconversion, by the treasurer's key.
 """
 
@@ -148,7 +149,7 @@ def get_fee_rules(uow: ReadingUnitOfWork) -> list[FeeRuleOut]:
 @router.get("/reconversions/waiting")
 def waiting(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[ReconversionOut]:
     """Reconversions waiting for the treasurer's approval, oldest first."""
-    access.treasurer(device)
+    access.association_reader(uow, device)
     return [
         ReconversionOut(
             entry=w.entry,
@@ -179,14 +180,14 @@ def post_batch(
 
 @router.get("/payout-batches/{number}")
 def get_batch(number: BatchNumber, uow: ReadingUnitOfWork, device: OptionalDevice) -> BatchOut:
-    access.treasurer(device)
+    access.association_reader(uow, device)
     return _batch_out(batch(uow, number=number))
 
 
 @router.get("/payout-batches/{number}/sepa.xml", response_class=Response)
 def get_batch_file(number: BatchNumber, uow: ReadingUnitOfWork, device: OptionalDevice) -> Response:
     """The batch's SEPA credit-transfer file (pain.001.001.09) for the bank."""
-    access.treasurer(device)
+    access.association_reader(uow, device)
     found = batch(uow, number=number)
     name = f"{found.message_id}.xml"
     return Response(

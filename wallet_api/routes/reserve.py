@@ -1,6 +1,7 @@
 """The reserve's bank accounts and statements: imports, matching, bank-transfer top-ups.
 
-Every route needs the treasurer's bearer token. A statement file is posted as the raw request
+Every route needs the treasurer's bearer token (reading ones also admit an auditor inside
+the window the treasurer granted it). A statement file is posted as the raw request
 body (`application/octet-stream`); the service refuses bodies over 64 KiB, which holds a month
 of a small association's statement (a larger file is imported with `sou bank import FILE`).
 A top-up is posted as the treasurer's signed bank `conversion` record for the line.
@@ -225,7 +226,7 @@ def post_bank_account(
 
 @router.get("/bank-accounts")
 def get_bank_accounts(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[BankAccountOut]:
-    access.treasurer(device)
+    access.association_reader(uow, device)
     return [_account_out(a) for a in bank_accounts(uow)]
 
 
@@ -257,7 +258,7 @@ def post_statement(data: StatementFile, uow: UnitOfWorkDep, device: OptionalDevi
 @router.get("/bank-statements")
 def get_statements(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[StatementOut]:
     """The imported statements, newest first."""
-    access.treasurer(device)
+    access.association_reader(uow, device)
     return [_statement_out(s) for s in statements(uow)]
 
 
@@ -266,7 +267,7 @@ def get_statement(
     number: StatementNumber, uow: ReadingUnitOfWork, device: OptionalDevice
 ) -> StatementDetailOut:
     """A statement with its lines and what accounts for each."""
-    access.treasurer(device)
+    access.association_reader(uow, device)
     found = _statement_out(statement(uow, number=number))
     lines = [_line_out(v) for v in statement_lines(uow, statement=number)]
     return StatementDetailOut(**found.model_dump(), items=lines)
@@ -313,5 +314,5 @@ def post_conversion(
 @router.get("/reserve/check")
 def get_reserve_check(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[BankAccountCheckOut]:
     """SPEC §3 invariant 3: each bank account's balance against the ledger's, explained."""
-    access.treasurer(device)
+    access.association_reader(uow, device)
     return [_check_out(c) for c in reserve_check(uow)]

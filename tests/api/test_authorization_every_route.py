@@ -1,0 +1,224 @@
+"""Every route of the OpenAPI schema × every kind of caller, from one table.
+
+Each operation is listed once with who may call it: `PUBLIC` (no token needed), `SIGNED`
+(the body's signature is the authority, not the token: the answer is the same with or
+without the caller's token, and `test_authorization_writes.py` shows who may sign what), or
+the set of callers its bearer token must belong to. For a listed
+caller the answer must not be 401 or 403 (it may be 404 or 422: authorised, but the thing
+asked for is not there); for any other caller it must be exactly 401 (no token, or a revoked
+key's) or 403 (a token of the wrong role or account). A route missing from the table fails
+the completeness test, so a new route cannot ship without its row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from association.auditors import grant
+from ledger.admin import enrol_device, issue_enrolment_code
+from ledger.signing import SigningKey
+from tests.api.test_accounts_api import sign_in
+from tests.support import Holder, World
+
+CALLERS = (
+    "anonymous",
+    "resident",  # alice, whose account the resident routes name
+    "other_resident",
+    "merchant",  # the shop's own key; the merchant routes name the shop
+    "cashier",  # a till of the shop
+    "agent",  # the office's agent; the office routes name its office
+    "treasurer",
+    "auditor",  # with a window granted by the treasurer
+    "revoked",  # a revoked key of alice's
+)
+PUBLIC = frozenset(CALLERS) - {"revoked"}  # a revoked key's token may be refused anywhere
+SIGNED = frozenset({"signed"})
+HOLDERS = frozenset({"resident", "other_resident", "merchant", "treasurer"})
+TREASURER = frozenset({"treasurer"})
+READERS = frozenset({"treasurer", "auditor"})
+
+# operation → (who may call it, JSON body or None)
+ROUTES: dict[str, tuple[frozenset[str], Any]] = {
+    "GET /healthz": (PUBLIC, None),
+    "GET /v1/ledger": (PUBLIC, None),
+    "GET /v1/log/checkpoint": (PUBLIC, None),
+    "GET /v1/log/inclusion?entry=0&size=1": (PUBLIC, None),
+    "GET /v1/log/consistency?old=1&new=1": (PUBLIC, None),
+    "GET /v1/log/entries?start=0&end=1": (PUBLIC, None),
+    "POST /v1/devices": (SIGNED, {"enrolment_code": "AAAA-BBBB-CCCC", "public_key": "00" * 32}),
+    "POST /v1/transfers": (SIGNED, {}),
+    "POST /v1/devices/{phone}/revoke": (frozenset({"resident"}), None),
+    "POST /v1/auth/challenge": (SIGNED, {"kid": "0badc0de"}),
+    "POST /v1/auth/token": (SIGNED, {"kid": "0badc0de", "challenge": "x", "sig": "x"}),
+    "GET /v1/accounts/{alice}": (frozenset({"resident"}), None),
+    "GET /v1/accounts/{alice}/transfers": (frozenset({"resident"}), None),
+    "POST /v1/payment-requests": (SIGNED, {"pr": "AEAAAB"}),
+    "GET /v1/payment-requests/{payreq}": (PUBLIC, None),
+    "GET /v1/payment-requests/{payreq}/qr.png": (PUBLIC, None),
+    "GET /v1/merchants/{shop}/qr.png": (PUBLIC, None),
+    "GET /v1/payment-requests/{payreq}/events": (PUBLIC, None),
+    "GET /v1/merchants/{shop}/sticker.pdf": (PUBLIC, None),
+    "GET /v1/keys/{phone}": (PUBLIC, None),
+    "GET /v1/merchants/{shop}/days/today": (frozenset({"merchant", "cashier"}), None),
+    "GET /v1/merchants/{shop}/days/today/record": (frozenset({"merchant"}), None),
+    "POST /v1/merchants/{shop}/days/today/close": (SIGNED, {}),
+    "GET /v1/merchants/{shop}/days/today/statement.csv": (frozenset({"merchant"}), None),
+    "GET /v1/merchants/{shop}/days/today/statement.pdf": (frozenset({"merchant"}), None),
+    "GET /v1/merchants/{shop}/takings.csv?first=2026-03-01&last=2026-03-14": (
+        frozenset({"merchant"}),
+        None,
+    ),
+    "GET /v1/merchants/{shop}/consolidated": (frozenset({"merchant"}), None),
+    "POST /v1/reconversions/quote": (frozenset({"merchant"}), {"account": 0, "amount": 100_00}),
+    "POST /v1/reconversions": (SIGNED, {}),
+    "POST /v1/merchants": (
+        TREASURER,
+        {
+            "kind": "business",
+            "legal_name": "Primeur",
+            "address": "Halles",
+            "activity": "primeur",
+            "iban": "FR7630006000011234567890189",
+        },
+    ),
+    "GET /v1/merchants/{shop}/profile": (frozenset({"merchant", "treasurer"}), None),
+    "POST /v1/merchants/{shop}/approve": (TREASURER, None),
+    "POST /v1/merchants/{shop}/membership": (TREASURER, {"paid_until": "2026-12-31"}),
+    "PUT /v1/fee-rules/business": (TREASURER, {"rate": 250}),
+    "GET /v1/fee-rules": (PUBLIC, None),
+    "GET /v1/reconversions/waiting": (READERS, None),
+    "POST /v1/payout-batches": (TREASURER, {"payouts": [{}]}),
+    "GET /v1/payout-batches/1": (READERS, None),
+    "GET /v1/payout-batches/1/sepa.xml": (READERS, None),
+    "POST /v1/payout-batches/1/executed": (TREASURER, None),
+    "POST /v1/office-operations": (SIGNED, {}),
+    "GET /v1/offices/{office}": (frozenset({"agent", "treasurer"}), None),
+    "GET /v1/accounts/{alice}/topup": (frozenset({"resident"}), None),
+    "GET /v1/accounts/{alice}/topup.png": (frozenset({"resident"}), None),
+    "GET /v1/bank-accounts": (READERS, None),
+    "POST /v1/bank-accounts": (
+        TREASURER,
+        {"iban": "FR7630004000031234567890143", "reserve": "digital", "label": "Réserve"},
+    ),
+    "GET /v1/bank-statements": (READERS, None),
+    "POST /v1/bank-statements": (TREASURER, None),
+    "GET /v1/bank-statements/1": (READERS, None),
+    "POST /v1/bank-statements/1/lines/1/resolve": (TREASURER, {"note": "frais"}),
+    "POST /v1/bank-statements/1/lines/1/conversion": (TREASURER, {}),
+    "GET /v1/reserve/check": (READERS, None),
+    "GET /v1/reserve/dashboard": (READERS, None),
+    "GET /v1/transparency": (PUBLIC, None),
+    "GET /v1/reserve-statements": (PUBLIC, None),
+    "POST /v1/reserve-statements": (TREASURER, {}),
+    "GET /v1/reserve-statements/1": (PUBLIC, None),
+    "POST /v1/reserve-statements/1/cosign": (READERS, {"signature": "— x"}),
+    "GET /v1/reserve-statements/1/proof": (HOLDERS, None),
+    "GET /v1/audit/log": (READERS, None),
+    "GET /v1/audit/fec": (READERS, None),
+    "GET /v1/audit/beancount": (READERS, None),
+    "GET /v1/audit/journal.csv": (READERS, None),
+    "GET /v1/audit/visits": (TREASURER, None),
+    "GET /v1/reports/evaluation": (READERS, None),
+    "GET /v1/reports/evaluation.csv": (READERS, None),
+}
+
+
+def _template(operation: str) -> str:
+    """`GET /v1/accounts/{alice}/topup.png?x=1` → `GET /v1/accounts/{}/topup.{}`."""
+    method, path = operation.split(" ")
+    path = re.sub(r"\{[a-z_]+\}", "{}", path.split("?")[0]).replace(".png", ".{}")
+    parts = ["{}" if p.isdigit() or p in ("today", "business") else p for p in path.split("/")]
+    return f"{method} {'/'.join(parts)}"
+
+
+def test_every_route_of_the_schema_has_its_row(client: TestClient) -> None:
+    documented = {
+        _template(f"{method.upper()} {path}")
+        for path, operations in client.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for method in operations
+    }
+    assert documented == {_template(op) for op in ROUTES}
+
+
+@dataclass
+class Cast:
+    alice: Holder
+    phone: Holder  # another device of alice's
+    shop: Holder
+    payreq: str
+
+
+def _auditor(world: World) -> Holder:
+    key = SigningKey.generate()
+    with world.ledger.unit_of_work() as uow:
+        number = world.treasurer.number
+        code = issue_enrolment_code(uow, account=number, role="auditor", now=world.now)
+        enrol_device(uow, code=code, public_key=key.public_bytes, now=world.now)
+        grant(uow, kid=key.kid, days=30, now=world.now)
+        uow.commit()
+    return Holder(world.treasurer.number, key, "auditor")
+
+
+def headers_of(world: World, client: TestClient, cast: Cast, caller: str) -> dict[str, str]:
+    if caller == "anonymous":
+        return {}
+    if caller == "revoked":
+        lost = world.new_device(cast.alice)
+        headers = sign_in(client, lost)
+        world.revoke(lost.key)
+        return headers
+    make: dict[str, Callable[[], Holder]] = {
+        "resident": lambda: cast.alice,
+        "other_resident": lambda: world.resident(),
+        "merchant": lambda: cast.shop,
+        "cashier": lambda: world.cashier(cast.shop),
+        "agent": lambda: world.office,
+        "treasurer": lambda: world.treasurer,
+        "auditor": lambda: _auditor(world),
+    }
+    return sign_in(client, make[caller]())
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_each_caller_is_let_in_or_refused_as_the_table_says(
+    world: World, client: TestClient, caller: str
+) -> None:
+    alice = world.resident(balance=5_00)
+    shop = world.shop()
+    payreq = world.register_request(shop, 5_00, expires=world.now - 1)  # expired: SSE ends
+    cast = Cast(alice, world.new_device(alice), shop, payreq)
+    headers = headers_of(world, client, cast, caller)
+    wrong = []
+    for operation, (allowed, body) in ROUTES.items():
+        method, path = operation.split(" ")
+        path = path.format(
+            alice=cast.alice.number,
+            phone=cast.phone.key.kid,
+            shop=cast.shop.number,
+            payreq=cast.payreq,
+            office=world.office.number,
+        )
+        if isinstance(body, dict) and body.get("account") == 0:
+            body = {**body, "account": cast.shop.number}
+        if operation == "POST /v1/bank-statements":
+            kwargs: dict[str, Any] = {"content": b"not a statement"}
+        else:
+            kwargs = {"json": body} if body is not None else {}
+        status = client.request(method, path, headers=headers, **kwargs).status_code
+        if allowed is SIGNED:  # the same answer with or without the caller's token
+            ok = status == client.request(method, path, **kwargs).status_code
+        elif caller in allowed:
+            ok = status not in (401, 403)
+        elif allowed is PUBLIC:  # a public route may still refuse a revoked key's token
+            ok = status in (401, client.request(method, path, **kwargs).status_code)
+        else:
+            ok = status == (401 if caller in ("anonymous", "revoked") else 403)
+        if not ok:
+            wrong.append(f"{operation} → {status}")
+    assert wrong == []
