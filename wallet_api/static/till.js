@@ -1,7 +1,9 @@
 // The merchant's till: type an amount, sign a payment request (SPEC §6) with this device's
 // merchant or cashier key, register it, show its QR code, and watch it turn paid (SSE).
+// The business day (takings, closing, statements) is day.js's view of the same page.
 
 import { api, serverNow } from "./api.js";
+import { paymentArrived, setUpDay } from "./day.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
@@ -51,6 +53,7 @@ async function onStatus(event) {
   request.status = status.status;
   if (status.status !== "open") stopWatching();
   renderRequest();
+  if (status.status === "paid") paymentArrived();
 }
 
 function stopWatching() {
@@ -112,6 +115,7 @@ async function main() {
       $("request-form").hidden = true;
       return showError("error.not-till");
     }
+    setUpDay({ ledger, device, slot: SLOT, back: () => show("till-home") });
     card = await api(`/v1/accounts/${device.account}`);
     renderMerchant();
   } catch (error) {
