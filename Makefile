@@ -33,6 +33,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_ledger.py
 	$(BIN)/python scripts/bench_http.py
+	$(BIN)/python scripts/bench_days.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

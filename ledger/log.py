@@ -23,6 +23,7 @@ __all__ = [
     "inclusion_proof",
     "inclusion_ranges",
     "leaf_hash",
+    "merkle_root",
     "node_hash",
     "nodes_for",
     "perfect_cover",
@@ -56,6 +57,23 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     h.update(left)
     h.update(right)
     return h.digest()
+
+
+def merkle_root(leaf_hashes: Sequence[bytes]) -> bytes:
+    """The RFC 9162 root of a whole list of leaf hashes, built level by level.
+
+    Pairing neighbours and carrying an odd last node up unchanged makes the same left-full
+    tree as the RFC's split at the largest power of two below n; SHA-256 of nothing for none.
+    """
+    if not leaf_hashes:
+        return EMPTY_ROOT
+    level = list(leaf_hashes)
+    while len(level) > 1:
+        paired = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def _split(n: int) -> int:

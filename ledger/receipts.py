@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.records import canonical_json, format_time, prefix
+from ledger.records import format_time
 from ledger.signing import SigningKey, b64url_encode, verify
 
 
@@ -56,12 +56,36 @@ def receipt_record(
     }
 
 
+# The receipt's canonical JSON, keys in RFC 8785 order. Every value is an integer, null or
+# ASCII text that JSON writes as is (host, unit code, account numbers, hex ids, RFC 3339 time),
+# so filling this in gives the same bytes as `canonical_json` (a test compares the two); a
+# day's statement makes thousands of these, hence bytes formatting rather than a JSON encoder.
+_RECEIPT = (
+    b'SOU-RECEIPT-V1\n{"accepted":"%s","amount":%d,"currency":"%s","entry":%d,"from":"%s",'
+    b'"ledger":"%s","payreq":%s,"ref":%s,"to":"%s","transfer":"%s","type":"receipt","v":1}'
+)
+
+
+def _string_or_null(value: str | None) -> bytes:
+    return b"null" if value is None else b'"%s"' % value.encode("ascii")
+
+
 def receipt_bytes(
     transfer: dict[str, Any] | Any, *, transfer_id: str, entry: int, accepted: int
 ) -> bytes:
     """The signed bytes of a transfer's receipt (what a day's `receipts_root` is made of)."""
-    record = receipt_record(transfer, transfer_id=transfer_id, entry=entry, accepted=accepted)
-    return prefix("receipt") + canonical_json(record)
+    return _RECEIPT % (
+        format_time(accepted).encode("ascii"),
+        int(transfer["amount"]),
+        transfer["currency"].encode("ascii"),
+        int(entry),
+        transfer["from"].encode("ascii"),
+        transfer["ledger"].encode("ascii"),
+        _string_or_null(transfer["payreq"]),
+        _string_or_null(transfer["ref"]),
+        transfer["to"].encode("ascii"),
+        transfer_id.encode("ascii"),
+    )
 
 
 def verify_receipt(receipt: Receipt, *, ledger_key: bytes) -> None:

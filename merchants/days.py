@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Column, Select, literal, select, union_all
 
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import InvalidDay, NotAuthorized
@@ -62,53 +62,76 @@ def _entry_range(uow: LedgerUnitOfWork, start: int, end: int) -> tuple[int, int]
     return first, last
 
 
-def _lines(uow: LedgerUnitOfWork, account: int, start: int, end: int) -> list[TakingLine]:
-    """The account's transfers accepted in [start, end), with their receipts' bytes."""
+def _lines(
+    uow: LedgerUnitOfWork, account: int, start: int, end: int, *, after: int = -1
+) -> list[TakingLine]:
+    """The account's transfers accepted in [start, end) (and after entry `after`), with their
+    receipts' bytes: read from the columns, never by parsing the signed records."""
     span = _entry_range(uow, start, end)
-    if span is None:
+    if span is None or span[1] <= after:
         return []
-    query = (
-        select(
-            P.c.entry,
-            P.c.debit,
-            P.c.credit,
-            P.c.amount,
-            E.c.record_id,
-            E.c.kid,
-            E.c.signed,
-            E.c.accepted,
-            E.c.ref_idx,
-            PAYMENT_REQUESTS.c.kid.label("till"),
+    first, last = max(span[0], after + 1), span[1]
+    refunded = E.alias("refunded")
+
+    def side(mine: Column[int], other: Column[int], incoming: bool) -> Select[Any]:
+        # each side walks its (account, entry) index over the span of the day's entries
+        return (
+            select(
+                literal(incoming).label("incoming"),
+                P.c.entry,
+                other.label("counterpart"),
+                P.c.amount,
+                E.c.record_id,
+                E.c.kid,
+                E.c.accepted,
+                E.c.payreq,
+                refunded.c.record_id.label("ref"),
+                PAYMENT_REQUESTS.c.kid.label("till"),
+            )
+            .join(E, E.c.idx == P.c.entry)
+            .outerjoin(refunded, refunded.c.idx == E.c.ref_idx)
+            .outerjoin(PAYMENT_REQUESTS, PAYMENT_REQUESTS.c.payreq == E.c.payreq)
+            .where(
+                mine == account,
+                P.c.entry.between(first, last),
+                E.c.idx.between(first, last),  # said twice, so the planner walks both ranges
+                E.c.type == "transfer",
+            )
         )
-        .join(E, E.c.idx == P.c.entry)
-        .outerjoin(PAYMENT_REQUESTS, PAYMENT_REQUESTS.c.payreq == E.c.payreq)
-        .where(
-            or_(P.c.debit == account, P.c.credit == account),
-            P.c.entry.between(*span),
-            E.c.type == "transfer",
-        )
-        .order_by(P.c.entry)
-    )
+
+    rows = uow.connection.execute(
+        union_all(side(P.c.credit, P.c.debit, True), side(P.c.debit, P.c.credit, False))
+    ).all()
+    host, unit = uow.ledger.host, uow.ledger.currency
     lines = []
-    for row in uow.connection.execute(query):
-        if not start <= row.accepted < end:
+    for incoming, entry, counterpart, amount, record_id, kid, accepted, payreq, ref, till in rows:
+        if not start <= accepted < end:
             continue
-        record = json.loads(bytes(row.signed).split(b"\n", 1)[1])
-        incoming = row.credit == account
+        payer, payee = (counterpart, account) if incoming else (account, counterpart)
+        transfer = {
+            "ledger": host,
+            "currency": unit,
+            "from": str(payer),
+            "to": str(payee),
+            "amount": amount,
+            "payreq": payreq,
+            "ref": ref,
+        }
         lines.append(
             TakingLine(
-                entry=row.entry,
-                accepted=row.accepted,
+                entry=entry,
+                accepted=accepted,
                 direction="in" if incoming else "out",
-                amount=row.amount,
-                counterpart=row.debit if incoming else row.credit,
-                till=(row.till or "") if incoming else row.kid,
-                ref=record["ref"],
+                amount=amount,
+                counterpart=counterpart,
+                till=(till or "") if incoming else kid,
+                ref=ref,
                 receipt=receipt_bytes(
-                    record, transfer_id=row.record_id, entry=row.entry, accepted=row.accepted
+                    transfer, transfer_id=record_id, entry=entry, accepted=accepted
                 ),
             )
         )
+    lines.sort(key=lambda line: line.entry)
     return lines
 
 

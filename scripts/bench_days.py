@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, text, update
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -38,6 +38,7 @@ from ledger.log import leaf_hash
 from ledger.persistence import tables as t
 from ledger.persistence.database import make_engine
 from ledger.persistence.migrate import upgrade
+from ledger.persistence.store import LedgerStore
 from ledger.records import canonical_json, format_time, prefix
 from ledger.signing import SigningKey, b64url_encode
 from merchants.business_day import PARIS, business_day
@@ -148,9 +149,10 @@ def fill(ledger: Ledger, merchant: int, payers: list[int], count: int, now: int)
         size = conn.execute(text("SELECT size FROM log_head")).scalar_one()
     started = time.perf_counter()
     with ledger.engine.begin() as conn:
+        store = LedgerStore(conn)  # COPY on PostgreSQL, executemany on SQLite
         for entries, postings in history(merchant, payers, count, now - 365 * DAY, now, size):
-            conn.execute(insert(t.ENTRIES), entries)
-            conn.execute(insert(t.POSTINGS), postings)
+            store.insert_many(t.ENTRIES, entries)
+            store.insert_many(t.POSTINGS, postings)
         conn.execute(update(t.LOG_HEAD).values(size=size + count))
         if ledger.engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE"))

@@ -167,7 +167,7 @@ class DayOut(Out):
     receipts_root: str
     tills: list[TillOut]
     hours: list[HourOut]
-    lines: list[LineOut]
+    lines: list[LineOut] = Field(description="the day's transfers, with `?lines=true`")
 
 
 class DayRecordOut(Out):

@@ -304,13 +304,13 @@ class LedgerStore:
                 else:
                     revoked.append(key.kid)
         conn = self.connection
-        self._insert_many(E, entry_rows)
+        self.insert_many(E, entry_rows)
         new_rows = [
             _account_row(state.accounts[n], opened[n]) for n in sorted(touched & set(opened))
         ]
         if new_rows:
             conn.execute(insert(A), new_rows)
-        self._insert_many(P, posting_rows)
+        self.insert_many(P, posting_rows)
         changed = [state.accounts[n] for n in sorted(touched - set(opened))]
         if changed:
             self._update_balances(changed)
@@ -333,7 +333,7 @@ class LedgerStore:
             )
         for kid in revoked:
             conn.execute(update(K).where(K.c.kid == kid).values(status="revoked"))
-        self._insert_many(N, node_rows)
+        self.insert_many(N, node_rows)
         if day_rows:
             conn.execute(insert(D), day_rows)
         conn.execute(update(H).where(H.c.id == 1).values(size=state.size))
@@ -381,7 +381,7 @@ class LedgerStore:
             },
         )
 
-    def _insert_many(self, table: Table, rows: list[dict[str, object]]) -> None:
+    def insert_many(self, table: Table, rows: list[dict[str, object]]) -> None:
         """Inserts rows in one round trip: COPY on PostgreSQL, executemany on SQLite."""
         if not rows:
             return

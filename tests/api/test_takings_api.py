@@ -37,6 +37,14 @@ def test_the_merchant_sees_todays_takings_per_till_and_per_hour(
     assert (body["refunds"], body["net"]) == (2_50, 10_00)
     assert [t["refunds"] for t in body["tills"] if t["till"] == till.key.kid] == [2_50]
     assert body["hours"] == [{"hour": 11, "payments": 1, "credits": 12_50}]
+    assert body["lines"] == []  # listed on request only
+    url = f"/v1/merchants/{shop.number}/days/today?lines=true"
+    listed = client.get(url, headers=sign_in(client, shop)).json()["lines"]
+    assert [(line["direction"], line["amount"]) for line in listed] == [
+        ("in", 12_50),
+        ("out", 2_50),
+    ]
+    assert listed[1]["ref"] == payment.record.id
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from ledger.log import (
     inclusion_proof,
     inclusion_ranges,
     leaf_hash,
+    merkle_root,
     node_hash,
     nodes_for,
     perfect_cover,
@@ -451,3 +452,12 @@ def test_consistency_with_the_same_or_the_empty_tree_needs_no_proof() -> None:
         verify_consistency(0, 5, root, root, [])
     with pytest.raises(InvalidProof):
         verify_consistency(3, 5, mth(0, 3), root, [])
+
+
+@pytest.mark.parametrize("size", range(0, 70))
+def test_the_level_by_level_root_is_the_logs_root(size: int) -> None:
+    hashes = [leaf_hash(bytes([n % 256, n // 256])) for n in range(size)]
+    tree = CompactRange()
+    for h in hashes:
+        tree.append(h)
+    assert merkle_root(hashes) == tree.root()

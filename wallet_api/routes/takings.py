@@ -52,7 +52,7 @@ def _date(profile: Profile, text: str, now: int) -> dt.date:
         raise InvalidDay(f"{text} is not a calendar date") from None
 
 
-def _day_out(uow: ReadingUnitOfWork, day: Day) -> DayOut:
+def _day_out(uow: ReadingUnitOfWork, day: Day, *, with_lines: bool = True) -> DayOut:
     s = day.statement
     kids = [t for t in s.per_till if t]
     rows = uow.connection.execute(select(KEYS.c.kid, KEYS.c.label).where(KEYS.c.kid.in_(kids)))
@@ -87,21 +87,25 @@ def _day_out(uow: ReadingUnitOfWork, day: Day) -> DayOut:
                 till=line.till,
                 ref=line.ref,
             )
-            for line in day.lines
+            for line in (day.lines if with_lines else [])
         ],
     )
 
 
 @router.get("/{number}/days/{date}")
 def get_day(
-    number: AccountNumber, date: DatePath, uow: ReadingUnitOfWork, device: OptionalDevice
+    number: AccountNumber,
+    date: DatePath,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    lines: Annotated[bool, Query(description="also list the day's transfers")] = False,
 ) -> DayOut:
     """A business day's statement (Z report) as the log stands; `today` for the current one."""
     now = uow.ledger.clock()
     profile = access.merchant_reader(uow, device, number)
     day = _date(profile, date, now)
     access.merchant_reader(uow, device, number, day)
-    return _day_out(uow, load_day(uow, account=number, date=day))
+    return _day_out(uow, load_day(uow, account=number, date=day), with_lines=lines)
 
 
 @router.get("/{number}/days/{date}/record")
