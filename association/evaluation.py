@@ -249,3 +249,68 @@ def evaluation_csv(months: Iterable[MonthFigures]) -> bytes:
             )
         )
     return (BOM + out.getvalue()).encode("utf-8")
+
+
+# --- the pilot's end date and success criteria ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """A target the pilot is judged by, on its last complete month (`at_least` or not)."""
+
+    name: str
+    target: int  # in the figure's own unit: accounts, cents, basis points
+    at_least: bool = True
+
+    def met(self, value: int | None) -> bool | None:
+        if value is None:
+            return None
+        return value >= self.target if self.at_least else value <= self.target
+
+
+# The first pilot's charter: the figures its last month is judged by (the end date is the
+# SOU_PILOT_END setting).
+DEFAULT_CRITERIA = (
+    Criterion("active_residents", 100),
+    Criterion("active_merchants", 10),
+    Criterion("volume", 5_000_00),
+    Criterion("merchant_share_bp", 1_000),
+    Criterion("reconversion_rate_bp", 5_000, at_least=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    criterion: Criterion
+    month: str | None  # the month judged: the last complete one
+    value: int | None
+    met: bool | None  # None: not judged yet (no complete month, or no denominator)
+
+
+@dataclass(frozen=True, slots=True)
+class PilotStatus:
+    end: dt.date | None
+    days_left: int | None
+    assessments: tuple[Assessment, ...]
+
+
+def assess(
+    months: Sequence[MonthFigures],
+    *,
+    now: int,
+    end: dt.date | None,
+    criteria: Sequence[Criterion] = DEFAULT_CRITERIA,
+) -> PilotStatus:
+    """Where the pilot stands against its criteria, judged on its last complete month."""
+    today = dt.datetime.fromtimestamp(now, ZoneInfo(PARIS)).date()
+    current = today.strftime("%Y-%m")
+    complete = [m for m in months if m.month < current]
+    judged = complete[-1] if complete else None
+    assessments = []
+    for criterion in criteria:
+        value = None if judged is None else getattr(judged, criterion.name)
+        assessments.append(
+            Assessment(criterion, judged.month if judged else None, value, criterion.met(value))
+        )
+    days_left = None if end is None else max(0, (end - today).days)
+    return PilotStatus(end, days_left, tuple(assessments))

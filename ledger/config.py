@@ -21,6 +21,7 @@ class Settings:
     association_name: str = "Association de la monnaie locale"
     reserve_iban: str | None = None
     reserve_bic: str | None = None
+    pilot_end: str | None = None  # YYYY-MM-DD: the pilot's last day, for its evaluation
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -34,4 +35,5 @@ class Settings:
             association_name=env.get("SOU_ASSOCIATION_NAME", cls.association_name),
             reserve_iban=env.get("SOU_RESERVE_IBAN") or None,
             reserve_bic=env.get("SOU_RESERVE_BIC") or None,
+            pilot_end=env.get("SOU_PILOT_END") or None,
         )

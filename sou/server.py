@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import FastAPI
 
 from ledger.bootstrap import open_ledger
@@ -15,4 +17,5 @@ def create() -> FastAPI:
     debtor = None
     if settings.reserve_iban and settings.reserve_bic:
         debtor = Debtor(settings.association_name, settings.reserve_iban, settings.reserve_bic)
-    return create_app(open_ledger(settings), debtor=debtor)
+    end = dt.date.fromisoformat(settings.pilot_end) if settings.pilot_end else None
+    return create_app(open_ledger(settings), debtor=debtor, pilot_end=end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,8 +37,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await asyncio.to_thread(app.state.batcher.close)  # the payments already queued are posted
 
 
-def create_app(ledger: Ledger, *, debtor: Debtor | None = None) -> FastAPI:
-    """The service over `ledger`; `debtor` is the association's account that pays payouts."""
+def create_app(
+    ledger: Ledger, *, debtor: Debtor | None = None, pilot_end: dt.date | None = None
+) -> FastAPI:
+    """The service over `ledger`; `debtor` is the association's account that pays payouts,
+    `pilot_end` the pilot's last day (for its evaluation)."""
     app = FastAPI(
         title="Sou",
         version="1",
@@ -46,6 +50,7 @@ def create_app(ledger: Ledger, *, debtor: Debtor | None = None) -> FastAPI:
     )
     app.state.ledger = ledger
     app.state.debtor = debtor
+    app.state.pilot_end = pilot_end
     app.state.batcher = Batcher(ledger)
     app.state.auth_limits = AuthLimits()
     errors.install(app)

@@ -148,6 +148,8 @@ def test_the_evaluation_report_is_served_as_json_and_csv(
     assert month["month"] == "2026-03"
     assert (month["payments"], month["volume"], month["active_residents"]) == (1, 12_00, 1)
     assert (month["active_merchants"], month["reconversion_rate_bp"]) == (1, 0)
+    pilot = report["pilot"]  # March is the running month: nothing judged yet
+    assert (pilot["end"], [c["met"] for c in pilot["criteria"]]) == (None, [None] * 5)
     spreadsheet = client.get("/v1/reports/evaluation.csv", headers=headers)
     assert spreadsheet.headers["content-type"] == "text/csv; charset=utf-8"
     assert (

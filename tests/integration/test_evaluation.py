@@ -5,9 +5,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from association.evaluation import MonthFigures, evaluation, evaluation_csv, month_bounds
+from association.evaluation import (
+    MonthFigures,
+    assess,
+    evaluation,
+    evaluation_csv,
+    month_bounds,
+)
 from tests.support import T0, World
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -116,3 +123,42 @@ def test_the_csv_report_is_a_french_spreadsheet(world: World) -> None:
     ]  # fmt: skip
     assert rows[2][9] == ""  # no reconversion rate without money received
     assert len(rows) == 4
+
+
+def _month(month: str, **figures: int | None) -> MonthFigures:
+    base: dict[str, Any] = {
+        "active_residents": 0,
+        "active_merchants": 0,
+        "payments": 0,
+        "volume": 0,
+        "merchant_to_merchant": 0,
+        "merchant_share_bp": None,
+        "received_by_merchants": 0,
+        "reconverted": 0,
+        "reconversion_rate_bp": None,
+        "average_circulation": 0,
+        "velocity_bp": None,
+    }
+    return MonthFigures(month=month, **{**base, **figures})
+
+
+def test_the_pilot_is_judged_on_its_last_complete_month_against_its_criteria() -> None:
+    months = [
+        _month("2026-03", active_residents=150, active_merchants=12, volume=9_000_00,
+               merchant_share_bp=800, reconversion_rate_bp=2_000),
+        _month("2026-04", active_residents=3),  # this month, still running: not judged
+    ]  # fmt: skip
+    now = int(dt.datetime(2026, 4, 10, 12, tzinfo=dt.UTC).timestamp())
+    status = assess(months, now=now, end=dt.date(2026, 6, 30))
+    assert status.days_left == 81
+    verdicts = {a.criterion.name: (a.month, a.value, a.met) for a in status.assessments}
+    assert verdicts == {
+        "active_residents": ("2026-03", 150, True),
+        "active_merchants": ("2026-03", 12, True),
+        "volume": ("2026-03", 9_000_00, True),
+        "merchant_share_bp": ("2026-03", 800, False),  # under 10 %
+        "reconversion_rate_bp": ("2026-03", 2_000, True),  # at most 50 %
+    }
+    first_month = assess(months[1:], now=now, end=None)
+    assert first_month.days_left is None
+    assert {a.met for a in first_month.assessments} == {None}  # nothing complete to judge

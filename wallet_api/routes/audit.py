@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from association.accounting import beancount_file, fec_file, journal_csv, journal_entries
 from association.auditors import record_visit, visits
-from association.evaluation import MonthFigures, evaluation, evaluation_csv
+from association.evaluation import MonthFigures, assess, evaluation, evaluation_csv
 from ledger.accounts import Key
 from ledger.context import Ledger, LedgerUnitOfWork
 from ledger.errors import SouError
@@ -58,10 +58,26 @@ class MonthOut(BaseModel):
     velocity_bp: int | None
 
 
+class CriterionOut(BaseModel):
+    name: str
+    target: int
+    at_least: bool
+    month: str | None
+    value: int | None
+    met: bool | None
+
+
+class PilotOut(BaseModel):
+    end: str | None
+    days_left: int | None
+    criteria: list[CriterionOut]
+
+
 class EvaluationOut(BaseModel):
     currency: str
     generated: str
     months: list[MonthOut]
+    pilot: PilotOut
 
 
 def _status(error: BaseException) -> int:
@@ -220,13 +236,33 @@ def _month_out(m: MonthFigures) -> MonthOut:
 
 
 @router.get("/reports/evaluation")
-def get_evaluation(uow: ReadingUnitOfWork, _reader: AuditReader) -> EvaluationOut:
-    """The pilot's evaluation, month by month (Europe/Paris); ratios in basis points."""
+def get_evaluation(
+    uow: ReadingUnitOfWork, _reader: AuditReader, request: Request
+) -> EvaluationOut:
+    """The pilot's evaluation, month by month (Europe/Paris); ratios in basis points; where
+    the pilot stands against its criteria, and the days left to its end."""
     now = uow.ledger.clock()
+    months = evaluation(uow, now=now)
+    status = assess(months, now=now, end=request.app.state.pilot_end)
     return EvaluationOut(
         currency=uow.ledger.currency,
         generated=format_time(now),
-        months=[_month_out(m) for m in evaluation(uow, now=now)],
+        months=[_month_out(m) for m in months],
+        pilot=PilotOut(
+            end=status.end.isoformat() if status.end else None,
+            days_left=status.days_left,
+            criteria=[
+                CriterionOut(
+                    name=a.criterion.name,
+                    target=a.criterion.target,
+                    at_least=a.criterion.at_least,
+                    month=a.month,
+                    value=a.value,
+                    met=a.met,
+                )
+                for a in status.assessments
+            ],
+        ),
     )
 
 
