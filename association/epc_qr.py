@@ -12,17 +12,13 @@ error correction M as the EPC guideline requires, in byte mode.
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
-
-import qrcode
-import qrcode.image.svg
-from qrcode.constants import ERROR_CORRECT_M
 
 from association.errors import InvalidCreditorReference, InvalidIban, InvalidPaymentCode
 from association.iban import check_iban
 from association.rf import check_rf
+from merchants.qr import qr_png, qr_svg
 
 __all__ = ["MAX_PAYLOAD_BYTES", "TransferCode", "epc_payload", "epc_qr_png", "epc_qr_svg"]
 
@@ -118,21 +114,10 @@ def epc_payload(code: TransferCode) -> str:
     return payload
 
 
-def _qr(code: TransferCode) -> qrcode.QRCode:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=8)
-    # Byte mode for the whole payload: EPC readers expect the UTF-8 bytes as they are.
-    qr.add_data(epc_payload(code).encode("utf-8"), optimize=0)
-    qr.make(fit=True)
-    return qr
-
-
 def epc_qr_png(code: TransferCode) -> bytes:
-    out = io.BytesIO()
-    _qr(code).make_image().save(out)
-    return out.getvalue()
+    # Byte mode for the whole payload: EPC readers expect the UTF-8 bytes as they are.
+    return qr_png(epc_payload(code).encode("utf-8"))
 
 
 def epc_qr_svg(code: TransferCode) -> bytes:
-    out = io.BytesIO()
-    _qr(code).make_image(image_factory=qrcode.image.svg.SvgPathFillImage).save(out)
-    return out.getvalue()
+    return qr_svg(epc_payload(code).encode("utf-8"))

@@ -22,6 +22,7 @@ class Settings:
     reserve_iban: str | None = None
     reserve_bic: str | None = None
     pilot_end: str | None = None  # YYYY-MM-DD: the pilot's last day, for its evaluation
+    auth_per_client: int = 30  # sign-ins a minute from one client address (an office's NAT…)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -36,4 +37,5 @@ class Settings:
             reserve_iban=env.get("SOU_RESERVE_IBAN") or None,
             reserve_bic=env.get("SOU_RESERVE_BIC") or None,
             pilot_end=env.get("SOU_PILOT_END") or None,
+            auth_per_client=int(env.get("SOU_AUTH_PER_CLIENT", cls.auth_per_client)),
         )

@@ -16,7 +16,7 @@ from qrcode.constants import ERROR_CORRECT_M
 QUIET_ZONE = 4
 
 
-def _code(payload: str) -> qrcode.QRCode:
+def _code(payload: str | bytes) -> qrcode.QRCode:
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=8)
     code.add_data(payload, optimize=0)
     code.make(fit=True)
@@ -28,13 +28,13 @@ def qr_version(payload: str) -> int:
     return version
 
 
-def qr_png(payload: str) -> bytes:
+def qr_png(payload: str | bytes) -> bytes:
     out = io.BytesIO()
     _code(payload).make_image().save(out)
     return out.getvalue()
 
 
-def qr_svg(payload: str) -> bytes:
+def qr_svg(payload: str | bytes) -> bytes:
     out = io.BytesIO()
     _code(payload).make_image(image_factory=qrcode.image.svg.SvgPathFillImage).save(out)
     return out.getvalue()

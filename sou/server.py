@@ -18,4 +18,9 @@ def create() -> FastAPI:
     if settings.reserve_iban and settings.reserve_bic:
         debtor = Debtor(settings.association_name, settings.reserve_iban, settings.reserve_bic)
     end = dt.date.fromisoformat(settings.pilot_end) if settings.pilot_end else None
-    return create_app(open_ledger(settings), debtor=debtor, pilot_end=end)
+    return create_app(
+        open_ledger(settings),
+        debtor=debtor,
+        pilot_end=end,
+        auth_per_client=settings.auth_per_client,
+    )

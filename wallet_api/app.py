@@ -38,10 +38,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(
-    ledger: Ledger, *, debtor: Debtor | None = None, pilot_end: dt.date | None = None
+    ledger: Ledger,
+    *,
+    debtor: Debtor | None = None,
+    pilot_end: dt.date | None = None,
+    auth_per_client: int = 30,
 ) -> FastAPI:
     """The service over `ledger`; `debtor` is the association's account that pays payouts,
-    `pilot_end` the pilot's last day (for its evaluation)."""
+    `pilot_end` the pilot's last day (for its evaluation), `auth_per_client` the sign-ins a
+    minute one client address may make."""
     app = FastAPI(
         title="Sou",
         version="1",
@@ -52,7 +57,7 @@ def create_app(
     app.state.debtor = debtor
     app.state.pilot_end = pilot_end
     app.state.batcher = Batcher(ledger)
-    app.state.auth_limits = AuthLimits()
+    app.state.auth_limits = AuthLimits(per_client=auth_per_client)
     errors.install(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -27,6 +27,7 @@ from ledger.export import export_log
 from ledger.posting import Posted
 from ledger.records import SignedRecord
 from tests.api.problems import problem
+from tests.servers import all_at_once
 from tests.support import World
 from wallet_api.batcher import Batcher
 
@@ -174,22 +175,6 @@ def test_a_payment_queued_when_the_service_stops_is_still_posted(world: World) -
     assert world.balance(shop) == 3_00
 
 
-def _all_at_once(count: int, work: Any) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = work(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_concurrent_payments_each_get_their_own_status_and_only_accepted_ones_are_written(
     world: World, client: TestClient, tmp_path: Path
 ) -> None:
@@ -218,7 +203,7 @@ def test_concurrent_payments_each_get_their_own_status_and_only_accepted_ones_ar
         kind = problem(response) if response.status_code >= 400 else ""
         return response.status_code, response.json(), kind
 
-    results = _all_at_once(len(cases), pay)
+    results = all_at_once(len(cases), pay)
     by_case: dict[str, Counter[tuple[int, str]]] = {}
     for (name, _), (status, _, kind) in zip(cases, results, strict=True):
         by_case.setdefault(name, Counter())[(status, kind)] += 1

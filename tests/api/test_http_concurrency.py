@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +16,7 @@ import pytest
 from ledger.audit import verify_log
 from ledger.export import export_log
 from ledger.signing import create_key_file
+from tests.servers import all_at_once, running_service
 from tests.support import World
 
 
@@ -43,73 +39,16 @@ class Service:
             return error.code, json.loads(error.read())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def service(postgres_url: str, tmp_path: Path) -> Iterator[Service]:
     key_file = tmp_path / "ledger.key"
     world = World(postgres_url, ledger_key=create_key_file(key_file))
     world.now = int(time.time())  # the service checks records against its real clock
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SOU_DATABASE_URL": postgres_url,
-        "SOU_LEDGER_KEY": str(key_file),
-        "SOU_HOST": world.ledger.host,
-        "SOU_CURRENCY": world.ledger.currency,
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "sou.server:create",
-            "--factory",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/v1/ledger", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the service did not start")
-        yield Service(url, world)
+        with running_service(world, key_file, workers=2) as url:
+            yield Service(url, world)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         world.close()
-
-
-def _all_at_once(count: int, work: Any) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        results[i] = work(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_32_clients_paying_from_one_account_get_exactly_what_it_holds(
@@ -118,7 +57,7 @@ def test_32_clients_paying_from_one_account_get_exactly_what_it_holds(
     world = service.world
     payer, shop = world.resident(balance=5_00), world.merchant()
     envelopes = [world.transfer(payer, shop, 1_00).envelope() for _ in range(32)]
-    results = _all_at_once(32, lambda i: service.post("/v1/transfers", envelopes[i]))
+    results = all_at_once(32, lambda i: service.post("/v1/transfers", envelopes[i]))
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * 5 + [422] * 27
     refusals = {body["type"] for status, body in results if status == 422}
@@ -136,7 +75,7 @@ def test_a_client_retrying_a_timed_out_payment_gets_the_same_receipt(service: Se
     world = service.world
     payer, shop = world.resident(balance=5_00), world.merchant()
     envelope = world.transfer(payer, shop, 2_00).envelope()
-    results = _all_at_once(8, lambda _: service.post("/v1/transfers", envelope))
+    results = all_at_once(8, lambda _: service.post("/v1/transfers", envelope))
     assert sorted(status for status, _ in results) == [200] * 7 + [201]
     assert len({json.dumps(body, sort_keys=True) for _, body in results}) == 1
     assert world.balance(payer) == 3_00

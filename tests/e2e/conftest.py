@@ -7,10 +7,6 @@ package). Without it these tests fail, on purpose, with a message saying so.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +21,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from ledger.admin import enrol_device, issue_enrolment_code, open_account
 from ledger.signing import SigningKey, create_key_file
 from tests.databases import Templates
+from tests.servers import running_service
 from tests.support import World
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,13 +86,6 @@ class Service:
         return json.loads(body)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def service(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """One service for all the browser tests (each test opens its own accounts)."""
@@ -104,42 +94,12 @@ def service(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> I
     with templates.database("sqlite", tmp_path) as url:
         world = World(url, ledger_key=create_key_file(key_file))
         world.now = int(time.time())  # the service checks records against its real clock
-        port = _free_port()
-        env = {
-            **os.environ,
-            "SOU_DATABASE_URL": url,
-            "SOU_LEDGER_KEY": str(key_file),
-            "SOU_HOST": world.ledger.host,
-            "SOU_CURRENCY": world.ledger.currency,
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "sou.server:create",
-                "--factory",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(base + "/v1/ledger", timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            else:
-                raise RuntimeError("the service did not start")
-            yield Service(base, world)
+            # every page of every test signs in from 127.0.0.1
+            many = {"SOU_AUTH_PER_CLIENT": "10000"}
+            with running_service(world, key_file, settings=many) as base:
+                yield Service(base, world)
         finally:
-            server.terminate()
-            server.wait(timeout=20)
             world.close()
 
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,8 +23,9 @@ from playwright.sync_api import Page, expect
 from association.rf import rf_reference
 from ledger.auth import auth_message
 from ledger.signing import SigningKey, b64url_encode
-from tests.e2e.conftest import Service, _free_port
+from tests.e2e.conftest import Service
 from tests.e2e.test_pages import enrol
+from tests.servers import running_service
 
 NewPage = Callable[[], Page]
 
@@ -137,33 +134,14 @@ def bank_url(service: Service, tmp_path_factory: pytest.TempPathFactory) -> Iter
     key_file = tmp_path_factory.mktemp("bank") / "ledger.key"
     key_file.write_text(service.world.ledger.key.private_bytes.hex() + "\n", encoding="ascii")
     key_file.chmod(0o600)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SOU_DATABASE_URL": service.world.engine.url.render_as_string(hide_password=False),
-        "SOU_LEDGER_KEY": str(key_file),
-        "SOU_HOST": service.world.ledger.host,
-        "SOU_CURRENCY": service.world.ledger.currency,
+    bank = {
         "SOU_ASSOCIATION_NAME": "Association Rétzi",
         "SOU_RESERVE_IBAN": IBAN,
         "SOU_RESERVE_BIC": BIC,
+        "SOU_AUTH_PER_CLIENT": "10000",
     }
-    command = [sys.executable, "-m", "uvicorn", "sou.server:create", "--factory"]
-    server = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/v1/ledger", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("the service did not start")
+    with running_service(service.world, key_file, settings=bank) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_a_resident_sees_the_transfer_details_and_a_scannable_epc_code(

@@ -236,9 +236,7 @@ def _month_out(m: MonthFigures) -> MonthOut:
 
 
 @router.get("/reports/evaluation")
-def get_evaluation(
-    uow: ReadingUnitOfWork, _reader: AuditReader, request: Request
-) -> EvaluationOut:
+def get_evaluation(uow: ReadingUnitOfWork, _reader: AuditReader, request: Request) -> EvaluationOut:
     """The pilot's evaluation, month by month (Europe/Paris); ratios in basis points; where
     the pilot stands against its criteria, and the days left to its end."""
     now = uow.ledger.clock()
