@@ -49,16 +49,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from ledger.admin import create_ledger, enrol_device, issue_enrolment_code, open_account
-from ledger.context import Ledger
 from ledger.persistence.database import make_engine
-from ledger.persistence.migrate import upgrade
-from ledger.posting import post_records
 from ledger.records import operation
 from ledger.signing import SigningKey, create_key_file
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_ledger import HOST, UNIT, populate
+
 ROOT = Path(__file__).resolve().parents[1]
-HOST, UNIT = "bench.example.org", "RTZ"
+
 SCRATCH_DB = "sou_bench_http"
 OPEN_LOOP_SHARE = 0.10
 SIGN_CAP = 4_000  # payments/s pre-signed for a closed-loop phase; a faster run stops early
@@ -66,48 +65,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- the ledger under test ----------------------------------------------------------------
-
-
-def populate(url: str, key_file: Path, residents: int) -> list[tuple[int, bytes]]:
-    """A ledger with `residents` funded accounts; returns (account, device key seed) pairs."""
-    engine = make_engine(url, poolclass=NullPool)
-    upgrade(engine)
-    now = int(time.time())
-    ledger = Ledger(engine, HOST, UNIT, create_key_file(key_file), "Bench", lambda: now)
-    office_key = SigningKey.generate()
-    people: list[tuple[int, bytes]] = []
-    with ledger.unit_of_work() as uow:
-        create_ledger(uow, now=now)
-        office = open_account(uow, kind="office", now=now)
-        code = issue_enrolment_code(uow, account=office, role="agent", now=now)
-        enrol_device(uow, code=code, public_key=office_key.public_bytes, now=now)
-        for _ in range(residents):
-            key = SigningKey.generate()
-            number = open_account(uow, kind="resident", now=now)
-            code = issue_enrolment_code(uow, account=number, role="resident", now=now)
-            enrol_device(uow, code=code, public_key=key.public_bytes, now=now)
-            people.append((number, key.private_bytes))
-        uow.commit()
-    conversions = [
-        operation(
-            "conversion",
-            key=office_key,
-            host=HOST,
-            currency=UNIT,
-            now=now,
-            method="cash",
-            office=str(office),
-            to=str(number),
-            amount=1_000_000_00,
-        )
-        for number, _ in people
-    ]
-    for i in range(0, len(conversions), 500):
-        with ledger.unit_of_work() as uow:
-            post_records(uow, records=conversions[i : i + 500], now=now)
-            uow.commit()
-    engine.dispose()
-    return people
 
 
 def count_transfers(url: str) -> int:
@@ -597,7 +554,7 @@ def report(label: str, phase: Phase) -> None:
 def bench(name: str, url: str, key_file: Path, args: argparse.Namespace) -> bool:
     """One backend: setup, the three measurements; returns whether every aim was met."""
     started = time.perf_counter()
-    people = populate(url, key_file, args.residents)
+    people = populate(url, create_key_file(key_file), args.residents, now=int(time.time()))
     workers = os.cpu_count() or 1
     print(
         f"{name}: {len(people):,} funded residents set up in {time.perf_counter() - started:.1f} s;"

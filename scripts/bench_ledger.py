@@ -82,23 +82,25 @@ def random_transfers(
     return records
 
 
-def populate(url: str, ledger_key: SigningKey, holders: int) -> list[tuple[int, bytes]]:
+def populate(
+    url: str, ledger_key: SigningKey, holders: int, *, now: int = NOW
+) -> list[tuple[int, bytes]]:
     """A ledger with `holders` funded residents; returns (account, key seed) pairs."""
     engine = make_engine(url, poolclass=NullPool)
     upgrade(engine)
-    ledger = Ledger(engine, HOST, UNIT, ledger_key, "Bench", lambda: NOW)
+    ledger = Ledger(engine, HOST, UNIT, ledger_key, "Bench", lambda: now)
     office_key = SigningKey.generate()
     people: list[tuple[int, bytes]] = []
     with ledger.unit_of_work() as uow:
-        create_ledger(uow, now=NOW)
-        office = open_account(uow, kind="office", now=NOW)
-        code = issue_enrolment_code(uow, account=office, role="agent", now=NOW)
-        enrol_device(uow, code=code, public_key=office_key.public_bytes, now=NOW)
+        create_ledger(uow, now=now)
+        office = open_account(uow, kind="office", now=now)
+        code = issue_enrolment_code(uow, account=office, role="agent", now=now)
+        enrol_device(uow, code=code, public_key=office_key.public_bytes, now=now)
         for _ in range(holders):
             key = SigningKey.generate()
-            number = open_account(uow, kind="resident", now=NOW)
-            code = issue_enrolment_code(uow, account=number, role="resident", now=NOW)
-            enrol_device(uow, code=code, public_key=key.public_bytes, now=NOW)
+            number = open_account(uow, kind="resident", now=now)
+            code = issue_enrolment_code(uow, account=number, role="resident", now=now)
+            enrol_device(uow, code=code, public_key=key.public_bytes, now=now)
             people.append((number, key.private_bytes))
         uow.commit()
     conversions = [
@@ -107,7 +109,7 @@ def populate(url: str, ledger_key: SigningKey, holders: int) -> list[tuple[int, 
             key=office_key,
             host=HOST,
             currency=UNIT,
-            now=NOW,
+            now=now,
             method="cash",
             office=str(office),
             to=str(number),
@@ -115,9 +117,10 @@ def populate(url: str, ledger_key: SigningKey, holders: int) -> list[tuple[int, 
         )
         for number, _ in people
     ]
-    with ledger.unit_of_work() as uow:
-        post_records(uow, records=conversions, now=NOW)
-        uow.commit()
+    for i in range(0, len(conversions), 500):
+        with ledger.unit_of_work() as uow:
+            post_records(uow, records=conversions[i : i + 500], now=now)
+            uow.commit()
     engine.dispose()
     return people
 
