@@ -18,6 +18,7 @@ import pytest
 from association.bank_import import (
     Imported,
     LineView,
+    StatementView,
     bank_accounts,
     import_statement,
     register_bank_account,
@@ -43,7 +44,7 @@ from association.reconciliation import (
     resolve_line,
 )
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import FormatError, NotAuthorized
+from ledger.errors import FormatError, NotAuthorized, SouError
 from ledger.posting import Posted
 from ledger.records import SignedRecord
 from merchants.payouts import approve_batch, batch, request_reconversion, set_fee_rule
@@ -226,11 +227,11 @@ def test_a_retried_top_up_returns_the_same_entry_and_changes_nothing(world: Worl
     ],
 )
 def test_a_bank_conversion_that_does_not_account_for_its_line_is_refused(
-    world: World, line: int, to: str, cents: int, error: type[Exception]
+    world: World, line: int, to: str, cents: int, error: type[SouError]
 ) -> None:
     march(world)
     imported = import_file(world, MARCH)
-    with refused(world, error):  # type: ignore[arg-type]
+    with refused(world, error):
         top_up(world, imported.id, line, bank_conversion(world, to, cents))
 
 
@@ -396,7 +397,7 @@ def test_a_reserve_has_one_bank_account_and_its_iban_is_checked(world: World) ->
         ]
 
 
-def _statements(world: World) -> list:  # type: ignore[type-arg]
+def _statements(world: World) -> list[StatementView]:
     with world.ledger.unit_of_work(write=False) as uow:
         return statements(uow)
 

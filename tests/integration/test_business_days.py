@@ -14,7 +14,7 @@ from ledger.errors import DayAlreadyClosed
 from ledger.money import format_fr
 from ledger.records import SignedRecord, sign_record
 from merchants.business_day import day_bounds
-from merchants.days import close_day, load_day, load_period, record_for
+from merchants.days import Day, close_day, load_day, load_period, record_for
 from merchants.errors import DayNotOver, DayStatementChanged
 from merchants.exports import takings_csv
 from merchants.takings import period_totals, receipts_root
@@ -42,7 +42,7 @@ def close(world: World, record: SignedRecord) -> int:
     return posted.index
 
 
-def statement(world: World, shop: Holder, date: dt.date = MARCH_14):  # type: ignore[no-untyped-def]
+def statement(world: World, shop: Holder, date: dt.date = MARCH_14) -> Day:
     with world.ledger.unit_of_work(write=False) as uow:
         return load_day(uow, account=shop.number, date=date)
 

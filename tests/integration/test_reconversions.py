@@ -10,6 +10,7 @@ from ledger.errors import NotAuthorized, SouError
 from merchants.errors import BelowMinimum, MembershipFeeUnpaid, NotAMerchant
 from merchants.payouts import (
     FeeMismatch,
+    Waiting,
     approve_batch,
     mark_executed,
     quote_reconversion,
@@ -19,11 +20,10 @@ from merchants.payouts import (
 )
 from merchants.profiles import record_membership
 from merchants.reconversion import FeeRule
-from merchants.sepa import Debtor, validate
+from merchants.sepa import validate
+from tests.api.conftest import ASSOCIATION
 from tests.integration.test_rejections import refused
 from tests.support import Holder, World
-
-ASSOCIATION = Debtor("Association Rétzi", "FR7630004000031234567890143", "BNPAFRPPXXX")
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_the_merchant_sees_fee_and_net_then_its_request_waits_for_the_treasurer(
     assert (waiting.amount, waiting.fee, waiting.net) == (100_01, 2_50, 97_51)
 
 
-def waiting_reconversions_now(world: World) -> list:  # type: ignore[type-arg]
+def waiting_reconversions_now(world: World) -> list[Waiting]:
     with world.ledger.unit_of_work(write=False) as uow:
         return waiting_reconversions(uow)
 
