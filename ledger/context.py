@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -14,6 +14,8 @@ from ledger.persistence.store import LedgerStore
 from ledger.persistence.uow import UnitOfWork
 from ledger.signing import SigningKey
 from ledger.state import LedgerState
+
+KEY_CACHE_SIZE = 200_000  # public keys kept per process (32 bytes each)
 
 
 def system_clock() -> int:
@@ -28,6 +30,11 @@ class Ledger:
     key: SigningKey
     unit_name: str = ""
     clock: Callable[[], int] = field(default=system_clock)
+    # What never changes once written, kept by this process to spare the write path reads:
+    # a key id's public key (keys are never deleted; status is read under lock), and the
+    # system accounts' numbers (names are never removed or renamed).
+    _public_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    _system: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def origin(self) -> str:
@@ -40,6 +47,27 @@ class Ledger:
 
     def empty_state(self) -> LedgerState:
         return LedgerState(self.host, self.currency, self.key.public_bytes, self.key.kid)
+
+    def public_keys(self, store: LedgerStore, kids: Iterable[str]) -> dict[str, bytes]:
+        """The public keys enrolled under `kids` (the unknown ones left out), read once."""
+        wanted = set(kids)
+        known = {kid: self._public_keys[kid] for kid in wanted if kid in self._public_keys}
+        missing = wanted - known.keys()
+        if missing:
+            read = {kid: key.public_key for kid, key in store.keys(missing).items()}
+            if len(self._public_keys) > KEY_CACHE_SIZE:
+                self._public_keys.clear()
+            self._public_keys.update(read)
+            known.update(read)
+        return known
+
+    def system_accounts_cache(self, names: Iterable[str]) -> dict[str, int] | None:
+        """The system accounts known to this process, or None if one of `names` is missing."""
+        system = self._system
+        return system if system and all(name in system for name in names) else None
+
+    def remember_system_accounts(self, system: dict[str, int]) -> None:
+        self._system = dict(system)
 
     def unit_of_work(self, *, write: bool = True) -> LedgerUnitOfWork:
         return LedgerUnitOfWork(self, write=write)

@@ -61,8 +61,11 @@ def post_records(
     ledger, store = uow.ledger, uow.store
     now = ledger.clock() if now is None else now
     outcomes: list[Outcome | None] = [None] * len(records)
-    existing = store.entries_by_id(sr.id for sr in records)
-    keys = store.keys(sr.kid for sr in records if sr.type not in LEDGER_SIGNED)
+    # A retry of a client-signed operation is found under the locks by its nonce; other
+    # records (the ledger's own, with no expiry) are looked up by id here.
+    existing = store.entries_by_id(sr.id for sr in records if "expires" not in sr.record)
+    public_keys = ledger.public_keys(store, (sr.kid for sr in records))
+    verified: dict[int, bytes] = {}
     todo: list[int] = []
     for i, sr in enumerate(records):
         try:
@@ -70,8 +73,8 @@ def post_records(
                 if sr.kid != ledger.key.kid:
                     raise UnknownKey("this record must be signed by the ledger key")
                 public_key = ledger.key.public_bytes
-            elif sr.kid in keys:
-                public_key = keys[sr.kid].public_key
+            elif sr.kid in public_keys:
+                public_key = public_keys[sr.kid]
             else:
                 raise UnknownKey(f"no key {sr.kid} is enrolled", kid=sr.kid)
             found = existing.get(sr.id)
@@ -83,18 +86,26 @@ def post_records(
         except SouError as error:
             outcomes[i] = error
             continue
+        verified[i] = public_key
         todo.append(i)
     if todo:
         refs = References()
         for i in todo:
             refs.update(references(records[i]))
-        state = store.load_state(ledger.empty_state(), refs, lock=lock)
+        has_open = any(records[i].type == "account" for i in todo)
+        system = None if has_open else ledger.system_accounts_cache(refs.system)
+        state = store.load_state(ledger.empty_state(), refs, lock=lock, system=system)
+        if not has_open:
+            ledger.remember_system_accounts(state.system)
         size_before = state.size
         known_accounts = set(state.accounts)
         accepted = []
         retried: dict[int, Duplicate] = {}
         for i in todo:
             try:
+                signer = state.keys.get(records[i].kid)
+                if signer is not None and signer.public_key != verified[i]:
+                    raise UnknownKey("the key read under lock is not the one that verified")
                 result = apply_record(state, records[i], now=now)
             except SouError as error:
                 outcomes[i] = error

@@ -555,7 +555,7 @@ def bench(name: str, url: str, key_file: Path, args: argparse.Namespace) -> bool
     """One backend: setup, the three measurements; returns whether every aim was met."""
     started = time.perf_counter()
     people = populate(url, create_key_file(key_file), args.residents, now=int(time.time()))
-    workers = os.cpu_count() or 1
+    workers = args.workers
     print(
         f"{name}: {len(people):,} funded residents set up in {time.perf_counter() - started:.1f} s;"
         f" uvicorn with {workers} workers, {args.load_procs} load processes,"
@@ -609,6 +609,9 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one backend")
     parser.add_argument("--seconds", type=float, help="length of each phase (default 10, quick 3)")
     parser.add_argument("--clients", type=int, default=64, help="closed-loop connections")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="uvicorn workers (default: cores)"
+    )
     parser.add_argument("--load-procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--residents", type=int, help="funded accounts (default 2000, quick 400)")
     parser.add_argument(

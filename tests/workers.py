@@ -236,7 +236,7 @@ def ledger_problems(conn: Connection) -> list[str]:
                 f"account {row.number} is overdrawn: cached {row.credits - row.debits}, "
                 f"folded {fold[1] - fold[0]}"
             )
-    size = conn.execute(select(H.c.size)).scalar_one()
+    size, head_frontier = conn.execute(select(H.c.size, H.c.frontier)).one()
     tree = CompactRange()
     nodes: dict[tuple[int, int], bytes] = {}  # every inner node the leaves complete
     for n, (idx, kind, signed, sig, stored_leaf) in enumerate(
@@ -257,6 +257,10 @@ def ledger_problems(conn: Connection) -> list[str]:
         problems.append(f"log_head.size is {size} but the log has {tree.size} entries")
     elif size and LedgerStore(conn).frontier(size).root() != tree.root():
         problems.append("the root of the stored tree nodes is not the root of the leaves")
+    elif head_frontier is not None and bytes(head_frontier) != size.to_bytes(8, "big") + b"".join(
+        tree.frontier
+    ):
+        problems.append("the frontier kept in log_head is not the frontier of the leaves")
     stored = {(level, i): bytes(h) for level, i, h in conn.execute(select(N))}
     wrong = sorted(ref for ref in stored.keys() | nodes.keys() if stored.get(ref) != nodes.get(ref))
     if wrong:

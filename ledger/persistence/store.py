@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from ledger.accounts import Account, Applied, Key, Payment
+from ledger.errors import LogError
 from ledger.log import CompactRange, NodeRef, leaf_hash
 from ledger.persistence import tables as t
 from ledger.records import SignedRecord
@@ -99,6 +100,7 @@ class LedgerStore:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.sqlite = connection.dialect.name == "sqlite"
+        self._head: tuple[int, bytes | None] = (-1, None)  # as `lock_head` read it
 
     # --- the write path ------------------------------------------------------------------------
 
@@ -117,11 +119,23 @@ class LedgerStore:
         return [_account(row) for row in self.connection.execute(query)]
 
     def lock_head(self) -> int:
-        query = select(H.c.size).where(H.c.id == 1)
+        """The log's size, read under the head's lock; its stored frontier is kept for `append`."""
+        query = select(H.c.size, H.c.frontier).where(H.c.id == 1)
         if not self.sqlite:
             query = query.with_for_update()
-        size: int = self.connection.execute(query).scalar_one()
-        return size
+        size, frontier = self.connection.execute(query).one()
+        self._head = (size, None if frontier is None else bytes(frontier))
+        return int(size)
+
+    def _frontier_at(self, size: int) -> CompactRange:
+        """The tree's frontier at `size`: from the head row when it was written at that size
+        (no reads), else from the stored tree nodes."""
+        head_size, stored = self._head
+        if head_size == size and stored is not None and stored[:8] == size.to_bytes(8, "big"):
+            hashes = stored[8:]
+            if len(hashes) == 32 * size.bit_count():
+                return CompactRange(size, [hashes[i : i + 32] for i in range(0, len(hashes), 32)])
+        return self.frontier(size)
 
     def keys(self, kids: Iterable[str]) -> dict[str, Key]:
         wanted = sorted(set(kids))
@@ -146,10 +160,20 @@ class LedgerStore:
             for row in rows
         }
 
-    def load_state(self, base: LedgerState, refs: References, *, lock: bool = True) -> LedgerState:
-        """The part of the state that `refs` names, with its accounts locked, then the head."""
+    def load_state(
+        self,
+        base: LedgerState,
+        refs: References,
+        *,
+        lock: bool = True,
+        system: dict[str, int] | None = None,
+    ) -> LedgerState:
+        """The part of the state that `refs` names, with its accounts locked, then the head.
+
+        `system` is the map of system account names to numbers if the caller knows it
+        (names are never removed or renamed); else it is read."""
         state = LedgerState(base.host, base.currency, base.ledger_key, base.ledger_kid)
-        state.system = self.system_accounts()
+        state.system = dict(system) if system is not None else self.system_accounts()
         numbers = set(refs.accounts) | {state.system[n] for n in refs.system if n in state.system}
         for account in self.lock_accounts(numbers, lock=lock):
             state.accounts[account.number] = account
@@ -242,7 +266,7 @@ class LedgerStore:
         new_accounts: set[int],
     ) -> bytes:
         """Writes the accepted records of a batch and what they changed; returns the new root."""
-        tree = self.frontier(size_before)
+        tree = self._frontier_at(size_before)
         entry_rows: list[dict[str, object]] = []
         posting_rows: list[dict[str, object]] = []
         node_rows: list[dict[str, object]] = []
@@ -304,16 +328,26 @@ class LedgerStore:
                 else:
                     revoked.append(key.kid)
         conn = self.connection
-        self.insert_many(E, entry_rows)
         new_rows = [
             _account_row(state.accounts[n], opened[n]) for n in sorted(touched & set(opened))
         ]
-        if new_rows:
-            conn.execute(insert(A), new_rows)
-        self.insert_many(P, posting_rows)
         changed = [state.accounts[n] for n in sorted(touched - set(opened))]
-        if changed:
-            self._update_balances(changed)
+        if tree.size != state.size:
+            raise LogError(f"the tree has {tree.size} leaves but the log {state.size} entries")
+        frontier = tree.size.to_bytes(8, "big") + b"".join(tree.frontier)
+        if not self.sqlite and not new_rows:
+            self._append_in_one_statement(
+                entry_rows, posting_rows, node_rows, changed, state.size, frontier
+            )
+        else:
+            self.insert_many(E, entry_rows)
+            if new_rows:  # after the entries that open them, before their postings
+                conn.execute(insert(A), new_rows)
+            self.insert_many(P, posting_rows)
+            if changed:
+                self._update_balances(changed)
+            self.insert_many(N, node_rows)
+            conn.execute(update(H).where(H.c.id == 1).values(size=state.size, frontier=frontier))
         if new_keys:
             conn.execute(
                 insert(K),
@@ -333,11 +367,48 @@ class LedgerStore:
             )
         for kid in revoked:
             conn.execute(update(K).where(K.c.kid == kid).values(status="revoked"))
-        self.insert_many(N, node_rows)
         if day_rows:
             conn.execute(insert(D), day_rows)
-        conn.execute(update(H).where(H.c.id == 1).values(size=state.size))
         return tree.root()
+
+    def _append_in_one_statement(
+        self,
+        entry_rows: list[dict[str, object]],
+        posting_rows: list[dict[str, object]],
+        node_rows: list[dict[str, object]],
+        changed: list[Account],
+        size: int,
+        frontier: bytes,
+    ) -> None:
+        """PostgreSQL: the batch's entries, postings, tree nodes, balances and head in one
+        statement (data-modifying CTEs over arrays), so one round trip whatever its size."""
+        params: dict[str, object] = {"size": size, "frontier": frontier}
+        parts = []
+        for alias, table, rows in (
+            ("e", E, entry_rows),
+            ("p", P, posting_rows),
+            ("n", N, node_rows),
+        ):
+            if not rows:
+                continue
+            columns = list(rows[0])
+            arrays = []
+            for c in columns:
+                params[f"{alias}_{c}"] = [row[c] for row in rows]
+                arrays.append(f"CAST(:{alias}_{c} AS {_PG_TYPES[type(table.c[c].type)]}[])")
+            parts.append(
+                f"{alias} AS (INSERT INTO {table.name} ({', '.join(columns)}) "
+                f"SELECT * FROM unnest({', '.join(arrays)}))"
+            )
+        if changed:
+            params.update(_balance_arrays(changed))
+            parts.append(
+                "b AS (UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s "
+                f"FROM {_BALANCES} WHERE a.number = v.n)"
+            )
+        head = "UPDATE log_head SET size = :size, frontier = :frontier WHERE id = 1"
+        sql = f"WITH {', '.join(parts)} {head}" if parts else head
+        self.connection.execute(text(sql), params)
 
     def _among(self, column: ColumnElement[Any], values: Sequence[object]) -> ColumnElement[bool]:
         """`column IN values`; on PostgreSQL `= ANY(array)`, one prepared statement for any size."""
@@ -369,16 +440,10 @@ class LedgerStore:
         # One statement for the whole batch: the rows are already locked by this transaction.
         self.connection.execute(
             text(
-                "UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s "
-                "FROM unnest(CAST(:n AS bigint[]), CAST(:d AS bigint[]), CAST(:c AS bigint[]), "
-                "CAST(:s AS varchar[])) AS v(n, d, c, s) WHERE a.number = v.n"
+                f"UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s "
+                f"FROM {_BALANCES} WHERE a.number = v.n"
             ),
-            {
-                "n": [a.number for a in accounts],
-                "d": [a.debits for a in accounts],
-                "c": [a.credits for a in accounts],
-                "s": [a.status for a in accounts],
-            },
+            _balance_arrays(accounts),
         )
 
     def insert_many(self, table: Table, rows: list[dict[str, object]]) -> None:
@@ -454,6 +519,21 @@ class LedgerStore:
     def account(self, number: int) -> Account | None:
         row = self.connection.execute(select(A).where(A.c.number == number)).first()
         return None if row is None else _account(row)
+
+
+_BALANCES = (
+    "unnest(CAST(:bn AS bigint[]), CAST(:bd AS bigint[]), CAST(:bc AS bigint[]), "
+    "CAST(:bs AS varchar[])) AS v(n, d, c, s)"
+)
+
+
+def _balance_arrays(accounts: list[Account]) -> dict[str, object]:
+    return {
+        "bn": [a.number for a in accounts],
+        "bd": [a.debits for a in accounts],
+        "bc": [a.credits for a in accounts],
+        "bs": [a.status for a in accounts],
+    }
 
 
 def _account_row(account: Account, opened_idx: int) -> dict[str, object]:

@@ -45,6 +45,9 @@ class LogHead(Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
+    # The tree's right frontier at `size` (8-byte size, then its hashes), so that a writer
+    # appends without reading tree nodes; ignored unless its size is the head's.
+    frontier: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Entry(Base):

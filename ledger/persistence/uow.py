@@ -7,6 +7,9 @@ database exceptions are translated here, in one place, into the domain's errors.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from types import TracebackType
 from typing import Self
 
@@ -31,12 +34,32 @@ def translate(error: DBAPIError) -> Exception:
     return error
 
 
+class _Held(threading.local):
+    def __init__(self) -> None:
+        self.files: set[str] = set()  # the writer locks this thread holds
+
+
+_held = _Held()
+
+
+def writer_lock_file(engine: Engine) -> str | None:
+    """The file SQLite writers of this database queue on (none for PostgreSQL or in memory)."""
+    if not is_sqlite(engine):
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{database}.writer-lock"
+
+
 class UnitOfWork:
     def __init__(self, engine: Engine, *, write: bool = True) -> None:
         self.engine = engine
         self.write = write
         self.sqlite = is_sqlite(engine)
         self._connection: Connection | None = None
+        self._writer_lock: int | None = None
+        self._lock_file = ""
 
     @property
     def connection(self) -> Connection:
@@ -45,6 +68,29 @@ class UnitOfWork:
         return self._connection
 
     def __enter__(self) -> Self:
+        lock_file = writer_lock_file(self.engine) if self.write else None
+        if lock_file is not None:
+            # Writers queue on a file lock, woken the moment the previous one ends, rather
+            # than polling in SQLite's busy handler (which sleeps up to 100 ms at a time).
+            if lock_file in _held.files:
+                raise ConcurrencyConflict("this thread already writes to this database")
+            self._writer_lock = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._writer_lock, fcntl.LOCK_EX)  # the GIL is released meanwhile
+            _held.files.add(lock_file)
+            self._lock_file = lock_file
+        try:
+            return self._open()
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        fd, self._writer_lock = self._writer_lock, None
+        if fd is not None:
+            _held.files.discard(self._lock_file)
+            os.close(fd)  # releases the lock
+
+    def _open(self) -> Self:
         connection = self.engine.connect()
         if self.sqlite:
             connection = connection.execution_options(
@@ -72,12 +118,14 @@ class UnitOfWork:
     ) -> None:
         connection, self._connection = self._connection, None
         if connection is None:
+            self._release()
             return
         try:
             if connection.in_transaction():
                 connection.rollback()
         finally:
             connection.close()
+            self._release()
         if isinstance(exc, DBAPIError):
             translated = translate(exc)
             if translated is not exc:

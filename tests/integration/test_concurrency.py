@@ -21,8 +21,11 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import func, select
 
-from ledger.errors import InsufficientFunds
+from ledger.errors import ConcurrencyConflict, InsufficientFunds
 from ledger.persistence import tables
+from ledger.persistence.database import make_engine
+from ledger.persistence.migrate import upgrade
+from ledger.persistence.uow import UnitOfWork
 from ledger.records import SignedRecord
 from tests import workers
 from tests.support import Holder, World
@@ -289,3 +292,17 @@ def test_many_threads_spending_a_whole_balance_at_once_succeed_only_once(world: 
     assert (world.balance(alice), world.balance(shop)) == (0, 50_00)
     assert entry_count(world) == size + 1
     assert problems_of(world) == []
+
+
+def test_a_second_sqlite_writer_in_the_same_thread_is_refused_not_deadlocked(
+    tmp_path: Path,
+) -> None:
+    """SQLite writers queue on a file lock; the same thread asking twice would wait for itself."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    upgrade(engine)
+    first = UnitOfWork(engine)
+    with first, pytest.raises(ConcurrencyConflict), UnitOfWork(engine):
+        pass
+    with UnitOfWork(engine):  # released when the first one ended
+        pass
+    engine.dispose()

@@ -11,7 +11,7 @@ from ledger.admin import enrol_device, revoke_key
 from ledger.errors import AuthenticationError, MalformedRecord, NotAuthorized
 from ledger.records import parse_envelope
 from wallet_api.batcher import Batcher
-from wallet_api.body import StrictJSON
+from wallet_api.body import strict_json
 from wallet_api.deps import OptionalDevice, UnitOfWorkDep
 from wallet_api.schemas import DeviceIn, DeviceOut, RevokedOut
 
@@ -58,12 +58,13 @@ def enrol(body: DeviceIn, uow: UnitOfWorkDep) -> DeviceOut:
     },
     responses={200: {"description": "a retry of a transfer already accepted: the same receipt"}},
 )
-async def create_transfer(body: StrictJSON, request: Request) -> JSONResponse:
+async def create_transfer(request: Request) -> JSONResponse:
     """Posts a signed transfer; returns the ledger's signed receipt.
 
     The record is posted by the worker's batcher, together with the payments that arrive
     meanwhile (group commit); its outcome is its own.
     """
+    body = await strict_json(request)  # called here, not as a dependency: the hot path
     if not isinstance(body, dict):
         raise MalformedRecord("the body must be a signed transfer envelope")
     record = parse_envelope(body)
