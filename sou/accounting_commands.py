@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from ledger.errors import SouError
-from sou.cli import _fail, _ledger, _write, admin, export, main
+from sou.cli import _fail, _ledger, _settings, _write, admin, export, main
 
 if TYPE_CHECKING:
     from ledger.context import LedgerUnitOfWork
@@ -109,15 +109,39 @@ def report() -> None:
 @report.command("evaluation")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path))
 def report_evaluation(csv_file: Path | None) -> None:
-    """The pilot's evaluation, month by month; with --csv, also written to a spreadsheet."""
-    from association.evaluation import CSV_HEADER, evaluation, evaluation_csv
+    """The pilot's evaluation, month by month, then its end date (SOU_PILOT_END) and each of its
+    criteria judged on the last complete month; with --csv, also written to a spreadsheet."""
+    import datetime as dt
 
-    months = _read(lambda uow: evaluation(uow, now=uow.ledger.clock()))
+    from association.evaluation import CSV_HEADER, MonthFigures, assess, evaluation, evaluation_csv
+
+    setting = _settings().pilot_end
+    try:
+        end = dt.date.fromisoformat(setting) if setting else None
+    except ValueError:
+        _fail(SouError(f"SOU_PILOT_END is not a date (YYYY-MM-DD): {setting!r}"))
+
+    def read(uow: LedgerUnitOfWork) -> tuple[list[MonthFigures], int]:
+        now = uow.ledger.clock()
+        return evaluation(uow, now=now), now
+
+    months, now = _read(read)
     click.echo(" | ".join(CSV_HEADER[:5]) + " | velocity (bp)")
     for m in months:
         velocity = "-" if m.velocity_bp is None else str(m.velocity_bp)
         figures = (m.month, m.active_residents, m.active_merchants, m.payments, m.volume)
         click.echo(" | ".join(str(f) for f in figures) + f" | {velocity}")
+    status = assess(months, now=now, end=end)
+    if status.end is None:
+        click.echo("pilot end: not set (SOU_PILOT_END)")
+    else:
+        click.echo(f"pilot end: {status.end.isoformat()}, {status.days_left} days left")
+    click.echo("criterion | target | month judged | value | status (volume in cents, rates in bp)")
+    for a in status.assessments:
+        target = (">= " if a.criterion.at_least else "<= ") + str(a.criterion.target)
+        value = "-" if a.value is None else str(a.value)
+        verdict = {True: "MET", False: "NOT MET", None: "NOT JUDGED"}[a.met]
+        click.echo(f"{a.criterion.name} | {target} | {a.month or '-'} | {value} | {verdict}")
     if csv_file is not None:
         _save(csv_file, evaluation_csv(months))
     else:

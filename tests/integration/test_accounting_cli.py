@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import subprocess
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -41,7 +44,34 @@ def test_the_accounting_exports_are_written_from_a_loaded_pilot(sou: Sou) -> Non
     report = sou.tmp / "evaluation.csv"
     assert sou.last_line("report", "evaluation", "--csv", str(report)) == str(report)
     assert report.read_text("utf-8-sig").startswith("Mois;Résidents actifs;")
-    assert sou.last_line("report", "evaluation").endswith("months")
+    shown = sou("report", "evaluation", SOU_PILOT_END="").output.strip().splitlines()
+    assert shown[-1].endswith("months")
+    assert "pilot end: not set (SOU_PILOT_END)" in shown
+
+
+def test_the_evaluation_report_judges_the_pilot_on_its_last_complete_month(sou: Sou) -> None:
+    sou("pilot", "load", "--residents", "6", "--months", "2")  # a whole month before this one
+    lines = sou("report", "evaluation", SOU_PILOT_END="2099-12-31").output.strip().splitlines()
+    assert lines[-1].endswith("months")
+    assert re.fullmatch(r"pilot end: 2099-12-31, \d+ days left", lines[-8]), lines
+    assert lines[-7].startswith("criterion | target | month judged | value | status")
+    rows = {line.split(" | ")[0]: line.split(" | ")[1:] for line in lines[-6:-1]}
+    assert list(rows) == [
+        "active_residents",
+        "active_merchants",
+        "volume",
+        "merchant_share_bp",
+        "reconversion_rate_bp",
+    ]
+    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    target, month, value, verdict = rows["active_residents"]
+    assert (target, month, verdict) == (">= 100", last_month, "NOT MET")  # 6 residents
+    assert 0 < int(value) <= 6
+    assert rows["reconversion_rate_bp"][0] == "<= 5000"
+    assert all(row[3] in ("MET", "NOT MET", "NOT JUDGED") for row in rows.values())
+    refused = sou("report", "evaluation", ok=False, SOU_PILOT_END="31/12/2099")
+    assert refused.exit_code == 1 and "SOU_PILOT_END is not a date" in refused.output
 
 
 def test_a_year_with_no_entry_gives_a_fec_with_its_header_only(sou: Sou) -> None:

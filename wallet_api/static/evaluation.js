@@ -1,10 +1,11 @@
-// The pilot's evaluation for the treasurer or an auditor: the monthly figures of
-// GET /v1/reports/evaluation as SVG charts drawn here (no library) and a table, and the same
+// The pilot's evaluation for the treasurer or an auditor: where the pilot stands against its
+// criteria (its end date, each target judged on the last complete month), the monthly figures
+// of GET /v1/reports/evaluation as SVG charts drawn here (no library) and a table, and the same
 // report as a CSV download. The page signs in with this computer's enrolled key.
 
 import { Problem, api } from "./api.js";
 import { enrolDevice, forgetDevice, loadDevice, readingToken } from "./device.js";
-import { formatCents } from "./money.js";
+import { formatAmount, formatCents } from "./money.js";
 
 const SLOT = "audit";
 const SVG = "http://www.w3.org/2000/svg";
@@ -22,6 +23,28 @@ const STRINGS = {
     "enrol.help": "Saisissez le code d’enrôlement à usage unique d’une clé de trésorier ou d’auditeur.",
     "enrol.code": "Code d’enrôlement",
     "enrol.submit": "Enrôler",
+    "criteria.heading": "Critères du pilote",
+    "criteria.help": "Chaque critère est jugé sur le dernier mois complet.",
+    "criteria.end": "Fin du pilote : {date} ({days}).",
+    "criteria.no-end": "Aucune date de fin n’est fixée pour le pilote (réglage SOU_PILOT_END).",
+    "criteria.days.0": "aucun jour restant",
+    "criteria.days.1": "1 jour restant",
+    "criteria.days.n": "{n} jours restants",
+    "criteria.criterion": "Critère",
+    "criteria.target": "Objectif",
+    "criteria.month": "Mois jugé",
+    "criteria.value": "Valeur",
+    "criteria.status": "Statut",
+    "criteria.at-least": "au moins {value}",
+    "criteria.at-most": "au plus {value}",
+    "criteria.met": "Atteint",
+    "criteria.missed": "Non atteint",
+    "criteria.pending": "Pas encore jugé",
+    "criterion.active_residents": "Résidents actifs",
+    "criterion.active_merchants": "Prestataires actifs",
+    "criterion.volume": "Volume des paiements",
+    "criterion.merchant_share_bp": "Part des paiements entre prestataires",
+    "criterion.reconversion_rate_bp": "Taux de reconversion",
     "report.heading": "Mois par mois",
     "report.help": "Mois calendaires (heure de Paris), du premier mois du registre à aujourd’hui.",
     "report.csv": "Télécharger le tableau (CSV)",
@@ -54,6 +77,28 @@ const STRINGS = {
     "enrol.help": "Type the one-time enrolment code of a treasurer's or an auditor's key.",
     "enrol.code": "Enrolment code",
     "enrol.submit": "Enrol",
+    "criteria.heading": "The pilot's criteria",
+    "criteria.help": "Each criterion is judged on the last complete month.",
+    "criteria.end": "The pilot ends on {date} ({days}).",
+    "criteria.no-end": "No end date is set for the pilot (setting SOU_PILOT_END).",
+    "criteria.days.0": "no days left",
+    "criteria.days.1": "1 day left",
+    "criteria.days.n": "{n} days left",
+    "criteria.criterion": "Criterion",
+    "criteria.target": "Target",
+    "criteria.month": "Month judged",
+    "criteria.value": "Value",
+    "criteria.status": "Status",
+    "criteria.at-least": "at least {value}",
+    "criteria.at-most": "at most {value}",
+    "criteria.met": "Met",
+    "criteria.missed": "Not met",
+    "criteria.pending": "Not judged yet",
+    "criterion.active_residents": "Active residents",
+    "criterion.active_merchants": "Active merchants",
+    "criterion.volume": "Payment volume",
+    "criterion.merchant_share_bp": "Share of merchant-to-merchant payments",
+    "criterion.reconversion_rate_bp": "Reconversion rate",
     "report.heading": "Month by month",
     "report.help": "Calendar months (Paris time), from the ledger's first month to today.",
     "report.csv": "Download the table (CSV)",
@@ -91,6 +136,9 @@ const t = (key) => STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
 // Basis points as a percentage ("16,66") and as a multiple ("0,7583"): integers only.
 const percent = (bp) => (bp === null ? "–" : formatCents(bp));
 const times = (bp) => (bp === null ? "–" : `${Math.floor(bp / 10000)},${String(bp % 10000).padStart(4, "0")}`);
+
+/** `t(key)` with each "{name}" replaced by `values[name]`. */
+const fill = (key, values) => t(key).replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
 function show(id) {
   for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== id;
@@ -213,6 +261,56 @@ function renderTable() {
   );
 }
 
+// How each criterion's figure reads: accounts, cents of the currency, or basis points.
+const CRITERION_FORMAT = {
+  volume: (v) => formatAmount(v, report.currency),
+  merchant_share_bp: (bp) => `${percent(bp)}\u00a0%`,
+  reconversion_rate_bp: (bp) => `${percent(bp)}\u00a0%`,
+};
+const STATUS = new Map([
+  [true, ["criteria.met", "met"]],
+  [false, ["criteria.missed", "missed"]],
+  [null, ["criteria.pending", "pending"]],
+]);
+
+function pilotEnd(pilot) {
+  if (pilot.end === null) return t("criteria.no-end");
+  const [year, month, day] = pilot.end.split("-").map(Number);
+  const date = new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", { dateStyle: "long", timeZone: "UTC" })
+    .format(new Date(Date.UTC(year, month - 1, day)));
+  const left = pilot.days_left;
+  const days = left === 0 ? t("criteria.days.0") : left === 1 ? t("criteria.days.1") : fill("criteria.days.n", { n: left });
+  return fill("criteria.end", { date, days });
+}
+
+function renderCriteria() {
+  const pilot = report.pilot;
+  $("pilot-end").textContent = pilotEnd(pilot);
+  const cell = (name, text) => Object.assign(document.createElement(name), { textContent: text });
+  $("criteria-body").replaceChildren(
+    ...pilot.criteria.map((c) => {
+      const format = CRITERION_FORMAT[c.name] ?? String;
+      const key = `criterion.${c.name}`;
+      const label = cell("th", key in STRINGS.fr ? t(key) : c.name);
+      label.scope = "row";
+      const target = fill(c.at_least ? "criteria.at-least" : "criteria.at-most", { value: format(c.target) });
+      const [statusKey, statusClass] = STATUS.get(c.met ?? null);
+      const status = cell("td", t(statusKey));
+      status.className = `criterion-status ${statusClass}`;
+      const row = document.createElement("tr");
+      row.dataset.criterion = c.name;
+      row.append(
+        label,
+        cell("td", target),
+        cell("td", c.month ?? "–"),
+        cell("td", c.value === null ? "–" : format(c.value)),
+        status,
+      );
+      return row;
+    }),
+  );
+}
+
 function render() {
   document.documentElement.lang = lang;
   document.title = `Sou · ${t("title")}`;
@@ -221,6 +319,7 @@ function render() {
   $("lang").lang = lang === "fr" ? "en" : "fr";
   renderError();
   if (report) {
+    renderCriteria();
     renderCharts();
     renderTable();
   }
