@@ -61,6 +61,10 @@ class Ledger:
             known.update(read)
         return known
 
+    def known_public_key(self, kid: str) -> bytes | None:
+        """The public key of `kid` if this process has read it already (no database read)."""
+        return self._public_keys.get(kid)
+
     def system_accounts_cache(self, names: Iterable[str]) -> dict[str, int] | None:
         """The system accounts known to this process, or None if one of `names` is missing."""
         system = self._system

@@ -226,6 +226,7 @@ class HttpConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.closed = False  # by the server: an idle keep-alive connection times out (5 s)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -247,11 +248,14 @@ class HttpConnection(asyncio.Protocol):
         waiter.set_result((int(head[9:12]), body))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(ConnectionError("the server closed the connection"))
 
     async def request(self, raw: bytes) -> tuple[int, bytes]:
         assert self.transport is not None
+        if self.closed:
+            raise ConnectionError("the server closed the connection")
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(raw)
         return await self.waiter
@@ -370,6 +374,8 @@ async def _open_loop(
 
     async def one(raw: bytes, planned: float) -> None:
         connection = idle.pop() if idle else await _connect(port)
+        if connection.closed:  # as any HTTP client does, open another
+            connection = await _connect(port)
         try:
             status, body = await connection.request(raw)
         except ConnectionError:

@@ -14,6 +14,7 @@ from merchants.sepa import Debtor
 from wallet_api import errors, pages
 from wallet_api.batcher import Batcher
 from wallet_api.guard import Guard
+from wallet_api.hotpath import HotPath
 from wallet_api.ratelimit import AuthLimits
 from wallet_api.routes import (
     accounts,
@@ -80,6 +81,7 @@ def create_app(
     app.include_router(pages.router)
     app.mount("/static", pages.static_files, name="static")
 
+    app.add_middleware(HotPath)  # inside Guard: the last added is the outermost
     app.add_middleware(Guard)
     errors.document(app)
     return app

@@ -132,12 +132,17 @@ def problem(status: int, code: str, title: str, detail: str, **extra: object) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def domain_problem(exc: e.SouError) -> JSONResponse:
+    """The problem+json answer to a refusal by the domain."""
+    title = (type(exc).__doc__ or exc.code).strip().splitlines()[0]
+    extra = {k: v for k, v in exc.detail.items() if isinstance(v, str | int)}
+    return problem(status_of(exc), exc.code, title, exc.message, **extra)
+
+
 def install(app: FastAPI) -> None:
     async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, e.SouError)
-        title = (type(exc).__doc__ or exc.code).strip().splitlines()[0]
-        extra = {k: v for k, v in exc.detail.items() if isinstance(v, str | int)}
-        return problem(status_of(exc), exc.code, title, exc.message, **extra)
+        return domain_problem(exc)
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

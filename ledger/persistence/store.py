@@ -175,24 +175,22 @@ class LedgerStore:
         state = LedgerState(base.host, base.currency, base.ledger_key, base.ledger_kid)
         state.system = dict(system) if system is not None else self.system_accounts()
         numbers = set(refs.accounts) | {state.system[n] for n in refs.system if n in state.system}
-        for account in self.lock_accounts(numbers, lock=lock):
+        if self.sqlite:
+            accounts = self.lock_accounts(numbers, lock=lock)
+            state.size = self.lock_head()
+            # Read again under the head lock: a key revoked since the signatures were checked
+            # (before any lock) must not sign anything more.
+            state.keys = self.keys(refs.kids)
+            nonces = self._nonces(refs.nonces)
+        else:
+            accounts, state.size, state.keys, nonces = self._lock_and_read_pg(numbers, refs, lock)
+        for account in accounts:
             state.accounts[account.number] = account
-        state.size = self.lock_head()
-        # Read again under the head lock: a key revoked since the signatures were checked
-        # (before any lock) must not sign anything more.
-        state.keys = self.keys(refs.kids)
-        if refs.nonces:
-            rows = self.connection.execute(
-                select(E.c.kid, E.c.nonce, E.c.record_id, E.c.idx).where(
-                    self._among(E.c.nonce, sorted({nonce for _, nonce in refs.nonces})),
-                    self._among(E.c.kid, sorted({kid for kid, _ in refs.nonces})),
-                )
-            )
-            state.nonces = {
-                (r.kid, r.nonce): (r.record_id, 0, r.idx)
-                for r in rows
-                if (r.kid, r.nonce) in refs.nonces
-            }
+        state.nonces = {
+            (kid, nonce): (record_id, 0, idx)
+            for kid, nonce, record_id, idx in nonces
+            if (kid, nonce) in refs.nonces
+        }
         if refs.ids:
             state.payments = self._payments(refs.ids)
         if refs.days:
@@ -214,6 +212,48 @@ class LedgerStore:
                 r.payreq: RegisteredRequest(r.merchant, r.amount, r.expires) for r in rows
             }
         return state
+
+    def _nonces(self, nonces: set[tuple[str, str]]) -> list[tuple[str, str, str, int]]:
+        """(kid, nonce, record id, entry) of the entries that used these idempotency keys."""
+        if not nonces:
+            return []
+        rows = self.connection.execute(
+            select(E.c.kid, E.c.nonce, E.c.record_id, E.c.idx).where(
+                self._among(E.c.nonce, sorted({nonce for _, nonce in nonces})),
+                self._among(E.c.kid, sorted({kid for kid, _ in nonces})),
+            )
+        )
+        return [(r.kid, r.nonce, r.record_id, r.idx) for r in rows]
+
+    def _lock_and_read_pg(
+        self, numbers: set[int], refs: References, lock: bool
+    ) -> tuple[list[Account], int, dict[str, Key], list[tuple[str, str, str, int]]]:
+        """PostgreSQL: `lock_accounts`, `lock_head`, `keys` and the nonces, in this order, sent
+        together in one round trip (psycopg's pipeline mode); the server runs them in turn."""
+        raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
+        kids = sorted(refs.kids)
+        nonce_values = sorted({nonce for _, nonce in refs.nonces})
+        nonce_kids = sorted({kid for kid, _ in refs.nonces})
+        with raw.pipeline():
+            accounts = raw.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number = ANY(%s::bigint[]) "
+                "ORDER BY number" + (" FOR UPDATE" if lock else ""),
+                [sorted(numbers)],
+            )
+            head = raw.execute("SELECT size, frontier FROM log_head WHERE id = 1 FOR UPDATE")
+            keys = raw.execute(
+                f"SELECT {_KEY_COLUMNS} FROM keys WHERE kid = ANY(%s::varchar[])", [kids]
+            )
+            nonces = raw.execute(
+                "SELECT kid, nonce, record_id, idx FROM entries "
+                "WHERE nonce = ANY(%s::varchar[]) AND kid = ANY(%s::varchar[])",
+                [nonce_values, nonce_kids],
+            )
+        size, frontier = cast(tuple[int, bytes | None], head.fetchone())
+        self._head = (size, None if frontier is None else bytes(frontier))
+        found = [Account(*row) for row in accounts.fetchall()]
+        enrolled = {row[0]: Key(row[0], bytes(row[1]), *row[2:]) for row in keys.fetchall()}
+        return found, size, enrolled, [tuple(row) for row in nonces.fetchall()]
 
     def _payments(self, ids: Iterable[str]) -> dict[str, Payment]:
         entries = self.connection.execute(
@@ -520,6 +560,9 @@ class LedgerStore:
         row = self.connection.execute(select(A).where(A.c.number == number)).first()
         return None if row is None else _account(row)
 
+
+_ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits"
+_KEY_COLUMNS = "kid, public_key, account, role, status, refund_limit, issued_by"
 
 _BALANCES = (
     "unnest(CAST(:bn AS bigint[]), CAST(:bd AS bigint[]), CAST(:bc AS bigint[]), "

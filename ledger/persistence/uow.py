@@ -13,6 +13,7 @@ import threading
 from types import TracebackType
 from typing import Self
 
+import psycopg
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -23,14 +24,17 @@ from ledger.persistence.database import is_sqlite
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
-def translate(error: DBAPIError) -> Exception:
-    sqlstate = getattr(error.orig, "sqlstate", None)
+def translate(error: DBAPIError | psycopg.Error) -> Exception:
+    """The domain's error for a database's refusal (through SQLAlchemy, or straight from
+    psycopg where the store talks to it directly: COPY, pipelines)."""
+    orig = error if isinstance(error, psycopg.Error) else error.orig
+    sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate in RETRYABLE_SQLSTATES or (
-        isinstance(error, OperationalError) and "locked" in str(error.orig)
+        isinstance(error, OperationalError) and "locked" in str(orig)
     ):
         return ConcurrencyConflict("the database was busy; the operation can be retried")
     if isinstance(error, IntegrityError) or sqlstate in ("23001", "23503", "23505", "23514"):
-        return InvariantViolation(f"the database refused the change: {error.orig}")
+        return InvariantViolation(f"the database refused the change: {orig}")
     return error
 
 
@@ -126,7 +130,7 @@ class UnitOfWork:
         finally:
             connection.close()
             self._release()
-        if isinstance(exc, DBAPIError):
+        if isinstance(exc, DBAPIError | psycopg.Error):
             translated = translate(exc)
             if translated is not exc:
                 raise translated from exc

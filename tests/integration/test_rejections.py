@@ -27,7 +27,7 @@ from ledger.errors import (
     UnknownKey,
     WrongLedger,
 )
-from ledger.posting import Posted, post_transfer
+from ledger.posting import Posted, post_records, post_transfer, verify_known_signatures
 from ledger.records import (
     MAX_AMOUNT,
     SignedRecord,
@@ -89,6 +89,23 @@ def test_a_payment_with_an_altered_amount_under_the_original_signature_is_reject
     record = world.transfer(alice, shop, 1_00)
     with refused(world, InvalidSignature):
         world.post(make_signed({**record.record, "amount": 40_00}, record.sig))
+
+
+def test_signatures_verified_ahead_count_only_with_the_key_that_is_enrolled(world: World) -> None:
+    """A group of writers verifies ahead, outside the write lock; `post_records` skips only
+    what was verified with the very key it reads, and checks that key again under the lock."""
+    alice, bob, shop = world.resident(balance=50_00), world.resident(), world.merchant()
+    good = world.transfer(alice, shop, 1_00)
+    forged = make_signed(good.record, bob.key.sign(good.signed))
+    assert verify_known_signatures(world.ledger, [good]) == {}  # a key not read yet: left out
+    world.pay(alice, shop, 1)  # this process has read alice's key now
+    assert verify_known_signatures(world.ledger, [good, forged]) == {0: alice.key.public_bytes}
+    with world.ledger.unit_of_work() as uow:  # a claim made with another key is not trusted
+        claim = {0: bob.key.public_bytes}
+        (outcome,) = post_records(uow, records=[forged], now=world.now, verified=claim)
+        uow.commit()
+    assert isinstance(outcome, InvalidSignature)
+    assert world.balance(shop) == 1
 
 
 def test_a_payment_signed_by_an_unknown_key_is_rejected(world: World) -> None:

@@ -64,7 +64,13 @@ async def create_transfer(request: Request) -> JSONResponse:
     The record is posted by the worker's batcher, together with the payments that arrive
     meanwhile (group commit); its outcome is its own.
     """
-    body = await strict_json(request)  # called here, not as a dependency: the hot path
+    return await post_transfer(request)
+
+
+async def post_transfer(request: Request) -> JSONResponse:
+    """`POST /v1/transfers`, whichever way the request came: `wallet_api.hotpath` serves it
+    without FastAPI's routing, the route above documents it (and serves it without that)."""
+    body = await strict_json(request)
     if not isinstance(body, dict):
         raise MalformedRecord("the body must be a signed transfer envelope")
     record = parse_envelope(body)
