@@ -20,8 +20,11 @@ run: $(STAMP)
 	$(BIN)/sou pilot load --if-empty
 	$(BIN)/sou serve --host 127.0.0.1 --port 8000
 
+# Tests run in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 check: $(STAMP)
 	$(BIN)/ruff check .

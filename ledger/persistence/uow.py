@@ -38,12 +38,24 @@ def translate(error: DBAPIError | psycopg.Error) -> Exception:
     return error
 
 
-class _Held(threading.local):
+WRITER_WAIT = 60.0  # seconds a writer waits for its turn, as SQLite's busy timeout
+
+
+class _WriterQueues:
+    """One lock per SQLite database for this process's writers: a thread waits on it for
+    its turn (and gives up after WRITER_WAIT seconds, so that a thread that would wait for
+    itself fails instead of hanging); the file lock then orders the processes."""
+
     def __init__(self) -> None:
-        self.files: set[str] = set()  # the writer locks this thread holds
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def lock(self, lock_file: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(lock_file, threading.Lock())
 
 
-_held = _Held()
+_queues = _WriterQueues()
 
 
 def writer_lock_file(engine: Engine) -> str | None:
@@ -63,7 +75,7 @@ class UnitOfWork:
         self.sqlite = is_sqlite(engine)
         self._connection: Connection | None = None
         self._writer_lock: int | None = None
-        self._lock_file = ""
+        self._turn: threading.Lock | None = None
 
     @property
     def connection(self) -> Connection:
@@ -76,13 +88,16 @@ class UnitOfWork:
         if lock_file is not None:
             # Writers queue on a file lock, woken the moment the previous one ends, rather
             # than polling in SQLite's busy handler (which sleeps up to 100 ms at a time).
-            if lock_file in _held.files:
-                raise ConcurrencyConflict("this thread already writes to this database")
-            self._writer_lock = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._writer_lock, fcntl.LOCK_EX)  # the GIL is released meanwhile
-            _held.files.add(lock_file)
-            self._lock_file = lock_file
+            # A plain Lock, released by whichever thread ends the unit of work (FastAPI may
+            # enter and exit a dependency in different threads of its pool).
+            turn = _queues.lock(lock_file)
+            if not turn.acquire(timeout=WRITER_WAIT):
+                raise ConcurrencyConflict("the database was busy; the operation can be retried")
+            self._turn = turn
         try:
+            if lock_file is not None:
+                self._writer_lock = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._writer_lock, fcntl.LOCK_EX)  # the GIL is released meanwhile
             return self._open()
         except BaseException:
             self._release()
@@ -90,9 +105,11 @@ class UnitOfWork:
 
     def _release(self) -> None:
         fd, self._writer_lock = self._writer_lock, None
+        turn, self._turn = self._turn, None
         if fd is not None:
-            _held.files.discard(self._lock_file)
-            os.close(fd)  # releases the lock
+            os.close(fd)  # releases the file lock
+        if turn is not None:
+            turn.release()
 
     def _open(self) -> Self:
         connection = self.engine.connect()

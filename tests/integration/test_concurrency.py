@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from ledger.errors import ConcurrencyConflict, InsufficientFunds
 from ledger.persistence import tables
+from ledger.persistence import uow as uow_module
 from ledger.persistence.database import make_engine
 from ledger.persistence.migrate import upgrade
 from ledger.persistence.uow import UnitOfWork
@@ -294,15 +295,29 @@ def test_many_threads_spending_a_whole_balance_at_once_succeed_only_once(world: 
     assert problems_of(world) == []
 
 
-def test_a_second_sqlite_writer_in_the_same_thread_is_refused_not_deadlocked(
-    tmp_path: Path,
+def test_a_sqlite_writer_waiting_for_itself_gives_up_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SQLite writers queue on a file lock; the same thread asking twice would wait for itself."""
+    """SQLite writers queue for their turn; one that would wait for itself fails after the
+    wait limit (as SQLite's busy timeout did), and the turn comes back when the first ends."""
+    monkeypatch.setattr(uow_module, "WRITER_WAIT", 0.2)
     engine = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
     upgrade(engine)
-    first = UnitOfWork(engine)
-    with first, pytest.raises(ConcurrencyConflict), UnitOfWork(engine):
+    with UnitOfWork(engine), pytest.raises(ConcurrencyConflict), UnitOfWork(engine):
         pass
-    with UnitOfWork(engine):  # released when the first one ended
+    with UnitOfWork(engine):
+        pass
+    engine.dispose()
+
+
+def test_a_sqlite_writer_may_end_in_another_thread_than_it_began(tmp_path: Path) -> None:
+    """FastAPI enters and exits a dependency in whichever threads of its pool are free."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    upgrade(engine)
+    first = UnitOfWork(engine).__enter__()
+    ender = threading.Thread(target=first.__exit__, args=(None, None, None))
+    ender.start()
+    ender.join()
+    with UnitOfWork(engine):  # this thread began the first one: its turn is free again
         pass
     engine.dispose()
