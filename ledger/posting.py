@@ -93,7 +93,9 @@ def post_records(
     # A retry of a client-signed operation is found under the locks by its nonce; other
     # records (the ledger's own, with no expiry) are looked up by id here.
     existing = store.entries_by_id(sr.id for sr in records if "expires" not in sr.record)
-    public_keys = ledger.public_keys(store, (sr.kid for sr in records))
+    public_keys = ledger.public_keys(
+        store, (sr.kid for sr in records if sr.type not in LEDGER_SIGNED)
+    )
     checked: dict[int, bytes] = {}
     todo: list[int] = []
     for i, sr in enumerate(records):
