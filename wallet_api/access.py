@@ -39,12 +39,6 @@ def office_reader(device: Key | None, office: int) -> Key:
     raise NotAuthorized(f"key {key.kid} may not read the figures of office {office}")
 
 
-def association_reader(uow: LedgerUnitOfWork, device: Key | None) -> Key:
-    """The reserve's figures (dashboard, compliance): the treasurer, or an auditor inside the
-    window the treasurer granted it."""
-    return audit_reader(uow, device)
-
-
 def cosigner(uow: LedgerUnitOfWork, device: Key | None) -> Key:
     """A reserve statement is cosigned by the treasurer's key or an auditor's, in its window."""
     key = signed_in(device)
@@ -63,7 +57,9 @@ def auditor(uow: LedgerUnitOfWork, device: Key | None) -> Key:
 
 
 def audit_reader(uow: LedgerUnitOfWork, device: Key | None) -> Key:
-    """The books and the log, read-only: the treasurer, or an auditor inside its window."""
+    """The books, the log and the reserve's figures, read-only: the treasurer, or an auditor
+    inside the window the treasurer granted it (through `wallet_api.routes.audit.AuditReader`,
+    which logs an auditor's every request)."""
     key = signed_in(device)
     if key.role == "treasurer":
         return key

@@ -93,6 +93,33 @@ def test_outside_its_window_an_auditor_is_refused_and_the_refusal_is_logged(
     ]
 
 
+def test_an_auditors_reads_of_the_reserve_are_logged_too(
+    world: World, client: TestClient, auditor: Holder
+) -> None:
+    """Not only the /v1/audit routes: every route an auditor may read logs its visits."""
+    reserve_reads = (
+        "/v1/reserve/dashboard",
+        "/v1/reserve/check",
+        "/v1/bank-accounts",
+        "/v1/bank-statements",
+        "/v1/reconversions/waiting",
+    )
+    refused = client.get("/v1/reserve/dashboard", headers=sign_in(client, auditor))
+    assert (refused.status_code, problem(refused)) == (403, "audit-access-not-granted")
+    open_window(world, auditor, days=2)
+    headers = sign_in(client, auditor)
+    for read in reserve_reads:
+        response = client.get(read, headers=headers)
+        assert response.status_code == 200, (read, response.text)
+    missing = client.get("/v1/payout-batches/99", headers=headers)
+    assert missing.status_code == 404
+    assert visits(client, world) == [
+        ("GET", "/v1/reserve/dashboard", 403),
+        *(("GET", read, 200) for read in reserve_reads),
+        ("GET", "/v1/payout-batches/99", 404),
+    ]
+
+
 def test_the_access_log_is_the_treasurers_alone_and_an_auditors_attempt_is_logged(
     world: World, client: TestClient, auditor: Holder
 ) -> None:

@@ -37,6 +37,7 @@ from merchants.sepa import Debtor
 from merchants.tables import FEE_RULES
 from wallet_api import access
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.routes.audit import AuditReader
 from wallet_api.schemas import (
     AccountNumber,
     ApplicationIn,
@@ -147,9 +148,8 @@ def get_fee_rules(uow: ReadingUnitOfWork) -> list[FeeRuleOut]:
 
 
 @router.get("/reconversions/waiting")
-def waiting(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[ReconversionOut]:
+def waiting(uow: ReadingUnitOfWork, _reader: AuditReader) -> list[ReconversionOut]:
     """Reconversions waiting for the treasurer's approval, oldest first."""
-    access.association_reader(uow, device)
     return [
         ReconversionOut(
             entry=w.entry,
@@ -179,15 +179,13 @@ def post_batch(
 
 
 @router.get("/payout-batches/{number}")
-def get_batch(number: BatchNumber, uow: ReadingUnitOfWork, device: OptionalDevice) -> BatchOut:
-    access.association_reader(uow, device)
+def get_batch(number: BatchNumber, uow: ReadingUnitOfWork, _reader: AuditReader) -> BatchOut:
     return _batch_out(batch(uow, number=number))
 
 
 @router.get("/payout-batches/{number}/sepa.xml", response_class=Response)
-def get_batch_file(number: BatchNumber, uow: ReadingUnitOfWork, device: OptionalDevice) -> Response:
+def get_batch_file(number: BatchNumber, uow: ReadingUnitOfWork, _reader: AuditReader) -> Response:
     """The batch's SEPA credit-transfer file (pain.001.001.09) for the bank."""
-    access.association_reader(uow, device)
     found = batch(uow, number=number)
     name = f"{found.message_id}.xml"
     return Response(

@@ -4,7 +4,9 @@ Every route here only reads, and admits the treasurer or an auditor's key inside
 the treasurer granted it (`access.audit_reader`); the access log itself is the treasurer's
 alone. Each request of an auditor's key, allowed or refused, is written to the access log by
 the `AuditReader`/`TreasurerReader` dependencies, in a unit of work of its own, once the
-request's outcome is known (its status: 200, or the problem's).
+request's outcome is known (its status: 200, or the problem's). The reserve's figures (the
+dashboard, the reserve check, bank accounts and statements, payout batches, waiting
+reconversions) are read through `AuditReader` too, so an auditor's visits there are logged.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from ledger.records import parse_envelope
 from wallet_api import access
 from wallet_api.body import StrictJSON
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.routes.audit import AuditReader
 
 router = APIRouter(prefix="/v1", tags=["reserve"])
 
@@ -225,8 +226,7 @@ def post_bank_account(
 
 
 @router.get("/bank-accounts")
-def get_bank_accounts(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[BankAccountOut]:
-    access.association_reader(uow, device)
+def get_bank_accounts(uow: ReadingUnitOfWork, _reader: AuditReader) -> list[BankAccountOut]:
     return [_account_out(a) for a in bank_accounts(uow)]
 
 
@@ -256,18 +256,16 @@ def post_statement(data: StatementFile, uow: UnitOfWorkDep, device: OptionalDevi
 
 
 @router.get("/bank-statements")
-def get_statements(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[StatementOut]:
+def get_statements(uow: ReadingUnitOfWork, _reader: AuditReader) -> list[StatementOut]:
     """The imported statements, newest first."""
-    access.association_reader(uow, device)
     return [_statement_out(s) for s in statements(uow)]
 
 
 @router.get("/bank-statements/{number}")
 def get_statement(
-    number: StatementNumber, uow: ReadingUnitOfWork, device: OptionalDevice
+    number: StatementNumber, uow: ReadingUnitOfWork, _reader: AuditReader
 ) -> StatementDetailOut:
     """A statement with its lines and what accounts for each."""
-    access.association_reader(uow, device)
     found = _statement_out(statement(uow, number=number))
     lines = [_line_out(v) for v in statement_lines(uow, statement=number)]
     return StatementDetailOut(**found.model_dump(), items=lines)
@@ -312,7 +310,6 @@ def post_conversion(
 
 
 @router.get("/reserve/check")
-def get_reserve_check(uow: ReadingUnitOfWork, device: OptionalDevice) -> list[BankAccountCheckOut]:
+def get_reserve_check(uow: ReadingUnitOfWork, _reader: AuditReader) -> list[BankAccountCheckOut]:
     """SPEC §3 invariant 3: each bank account's balance against the ledger's, explained."""
-    access.association_reader(uow, device)
     return [_check_out(c) for c in reserve_check(uow)]
