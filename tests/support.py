@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 import association.tables  # noqa: F401 (their tables join the metadata the tests compare)
 import merchants.tables  # noqa: F401
+from association.auditors import grant
 from ledger.admin import create_ledger, enrol_device, issue_enrolment_code, open_account
 from ledger.context import Ledger
 from ledger.persistence import tables
@@ -65,19 +66,31 @@ class World:
             uow.commit()
         return Holder(number, key, role)
 
-    def cashier(self, merchant: Holder, *, refund_limit: int = 20_00) -> Holder:
+    def device(self, number: int, role: str, *, refund_limit: int | None = None) -> Holder:
+        """A new key with `role` on the existing account `number`."""
         key = SigningKey.generate()
         with self.ledger.unit_of_work() as uow:
             code = issue_enrolment_code(
-                uow,
-                account=merchant.number,
-                role="cashier",
-                now=self.now,
-                refund_limit=refund_limit,
+                uow, account=number, role=role, now=self.now, refund_limit=refund_limit
             )
             enrol_device(uow, code=code, public_key=key.public_bytes, now=self.now)
             uow.commit()
-        return Holder(merchant.number, key, "cashier")
+        return Holder(number, key, role)
+
+    def cashier(self, merchant: Holder, *, refund_limit: int = 20_00) -> Holder:
+        return self.device(merchant.number, "cashier", refund_limit=refund_limit)
+
+    def auditor(self, *, days: int | None = None) -> Holder:
+        """An auditor's key on the association's account; with `days`, a window from now."""
+        auditor = self.device(self.treasurer.number, "auditor")
+        if days is not None:
+            self.open_window(auditor, days=days)
+        return auditor
+
+    def open_window(self, auditor: Holder, *, days: int) -> None:
+        with self.ledger.unit_of_work() as uow:
+            grant(uow, kid=auditor.key.kid, days=days, now=self.now)
+            uow.commit()
 
     def resident(self, balance: int = 0) -> Holder:
         holder = self._holder("resident", "resident")

@@ -7,10 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from association.auditors import grant
-from ledger.admin import enrol_device, issue_enrolment_code
 from ledger.audit import verify_log
-from ledger.signing import SigningKey
 from tests.api.problems import problem
 from tests.api.test_accounts_api import sign_in
 from tests.support import Holder, World
@@ -19,28 +16,11 @@ DAY = 86_400
 READS = ("/v1/audit/fec", "/v1/audit/beancount", "/v1/audit/journal.csv", "/v1/audit/log")
 
 
-def enrol_auditor(world: World) -> Holder:
-    """An auditor's key, on the association's account (no access granted yet)."""
-    key = SigningKey.generate()
-    with world.ledger.unit_of_work() as uow:
-        account = world.treasurer.number
-        code = issue_enrolment_code(uow, account=account, role="auditor", now=world.now)
-        enrol_device(uow, code=code, public_key=key.public_bytes, now=world.now)
-        uow.commit()
-    return Holder(world.treasurer.number, key, "auditor")
-
-
-def open_window(world: World, auditor: Holder, days: int) -> None:
-    with world.ledger.unit_of_work() as uow:
-        grant(uow, kid=auditor.key.kid, days=days, now=world.now)
-        uow.commit()
-
-
 @pytest.fixture
 def auditor(world: World) -> Holder:
     shop = world.shop()
     world.pay(world.resident(balance=40_00), shop, 12_00)
-    return enrol_auditor(world)
+    return world.auditor()
 
 
 def visits(client: TestClient, world: World) -> list[tuple[str, str, int]]:
@@ -51,7 +31,7 @@ def visits(client: TestClient, world: World) -> list[tuple[str, str, int]]:
 def test_an_auditor_reads_the_books_and_the_log_inside_its_window(
     world: World, client: TestClient, auditor: Holder, tmp_path: Path
 ) -> None:
-    open_window(world, auditor, days=2)
+    world.open_window(auditor, days=2)
     headers = sign_in(client, auditor)
     for read in READS:
         response = client.get(read, headers=headers)
@@ -77,7 +57,7 @@ def test_outside_its_window_an_auditor_is_refused_and_the_refusal_is_logged(
 ) -> None:
     refused = client.get("/v1/audit/fec", headers=sign_in(client, auditor))
     assert (refused.status_code, problem(refused)) == (403, "audit-access-not-granted")
-    open_window(world, auditor, days=2)
+    world.open_window(auditor, days=2)
     world.now += 2 * DAY - 1
     assert client.get("/v1/audit/journal.csv", headers=sign_in(client, auditor)).status_code == 200
     world.now += 1
@@ -106,7 +86,7 @@ def test_an_auditors_reads_of_the_reserve_are_logged_too(
     )
     refused = client.get("/v1/reserve/dashboard", headers=sign_in(client, auditor))
     assert (refused.status_code, problem(refused)) == (403, "audit-access-not-granted")
-    open_window(world, auditor, days=2)
+    world.open_window(auditor, days=2)
     headers = sign_in(client, auditor)
     for read in reserve_reads:
         response = client.get(read, headers=headers)
@@ -123,7 +103,7 @@ def test_an_auditors_reads_of_the_reserve_are_logged_too(
 def test_the_access_log_is_the_treasurers_alone_and_an_auditors_attempt_is_logged(
     world: World, client: TestClient, auditor: Holder
 ) -> None:
-    open_window(world, auditor, days=2)
+    world.open_window(auditor, days=2)
     attempt = client.get("/v1/audit/visits", headers=sign_in(client, auditor))
     assert (attempt.status_code, problem(attempt)) == (403, "not-authorized")
     bad_query = client.get("/v1/audit/fec?year=1", headers=sign_in(client, auditor))
@@ -138,7 +118,7 @@ def test_the_access_log_is_the_treasurers_alone_and_an_auditors_attempt_is_logge
 def test_no_write_route_accepts_an_auditors_token(
     world: World, client: TestClient, auditor: Holder
 ) -> None:
-    open_window(world, auditor, days=2)
+    world.open_window(auditor, days=2)
     headers = sign_in(client, auditor)
     application = {
         "kind": "business",
