@@ -5,8 +5,10 @@ hex of the first 4 bytes of SHA-256 of the public key), key files, base64url wit
 and verification. Verification is strict so that every verifier (the server, the offline
 auditor, a browser) agrees on which signatures are valid: the signature must be 64 bytes, its
 scalar S canonical (S < L), its point R not of small order, and OpenSSL must accept it. Public
-keys are checked once, at enrolment or first use: 32 bytes, canonical, on the curve, not of
-small order; the pure-Python point arithmetic below serves only that check.
+keys are checked in full at enrolment (`check_public_key`): 32 bytes, canonical, not of small
+order, on the curve; the pure-Python point decoding below serves only that check. `verify`
+repeats the cheap checks and leaves the curve to OpenSSL, which refuses every signature for a
+key that does not decode to a point.
 """
 
 from __future__ import annotations
@@ -88,7 +90,6 @@ def kid_of(public_key: bytes) -> str:
 # --- public keys --------------------------------------------------------------------------
 
 _Point: TypeAlias = tuple[int, int]
-_IDENTITY: _Point = (0, 1)
 
 
 def _decode_point(encoded: bytes) -> _Point | None:
@@ -111,39 +112,28 @@ def _decode_point(encoded: bytes) -> _Point | None:
     return (x, y)
 
 
-def _add(a: _Point, b: _Point) -> _Point:
-    """Edwards addition (complete on this curve, since d is not a square mod p)."""
-    (x1, y1), (x2, y2) = a, b
-    t = _D * x1 * x2 * y1 * y2 % _P
-    x3 = (x1 * y2 + y1 * x2) * pow(1 + t, -1, _P) % _P
-    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, -1, _P) % _P
-    return (x3, y3)
-
-
-def _is_small_order(point: _Point) -> bool:
-    for _ in range(3):
-        point = _add(point, point)
-    return point == _IDENTITY
-
-
-def check_public_key(public_key: bytes) -> None:
-    """Refuse a key that is not 32 bytes, not canonical, not on the curve, or of small order."""
+def _check_encoding(public_key: bytes) -> None:
+    """32 bytes, canonical, and not one of the small-order points: their canonical encodings
+    are exactly those in the set (the eight torsion points; a test enumerates them)."""
     if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_SIZE:
         raise InvalidPublicKey("an Ed25519 public key is 32 bytes")
     if int.from_bytes(public_key, "little") & ((1 << 255) - 1) >= _P:
         raise InvalidPublicKey("non-canonical public key encoding (y >= p)")
     if public_key in SMALL_ORDER_ENCODINGS:
         raise InvalidPublicKey("public key of small order")
-    point = _decode_point(public_key)
-    if point is None:
+
+
+def check_public_key(public_key: bytes) -> None:
+    """Refuse a key that is not 32 bytes, not canonical, of small order, or not on the curve."""
+    _check_encoding(public_key)
+    if _decode_point(public_key) is None:
         raise InvalidPublicKey("public key is not a point on the curve")
-    if _is_small_order(point):
-        raise InvalidPublicKey("public key of small order")
 
 
 @functools.lru_cache(maxsize=8192)
 def _public_key_object(public_key: bytes) -> Ed25519PublicKey:
-    check_public_key(public_key)
+    """The key for OpenSSL, which refuses every signature for a key not on the curve."""
+    _check_encoding(public_key)
     return Ed25519PublicKey.from_public_bytes(public_key)
 
 

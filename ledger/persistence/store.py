@@ -8,6 +8,7 @@ state and the accepted ones are appended in one transaction (group commit). Read
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -113,17 +114,27 @@ class LedgerStore:
         wanted = sorted(set(numbers))
         if not wanted:
             return []
+        if self.sqlite:
+            rows = self._sqlite_rows(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number IN ({_marks(wanted)}) "
+                "ORDER BY number",
+                wanted,
+            )
+            return [Account(n, u, k, s, bool(o), name, d, c) for n, u, k, s, o, name, d, c in rows]
         query = select(A).where(self._among(A.c.number, wanted)).order_by(A.c.number)
-        if lock and not self.sqlite:
+        if lock:
             query = query.with_for_update()
         return [_account(row) for row in self.connection.execute(query)]
 
     def lock_head(self) -> int:
         """The log's size, read under the head's lock; its stored frontier is kept for `append`."""
-        query = select(H.c.size, H.c.frontier).where(H.c.id == 1)
-        if not self.sqlite:
-            query = query.with_for_update()
-        size, frontier = self.connection.execute(query).one()
+        if self.sqlite:
+            ((size, frontier),) = self._sqlite_rows(
+                "SELECT size, frontier FROM log_head WHERE id = 1"
+            )
+        else:
+            query = select(H.c.size, H.c.frontier).where(H.c.id == 1).with_for_update()
+            size, frontier = self.connection.execute(query).one()
         self._head = (size, None if frontier is None else bytes(frontier))
         return int(size)
 
@@ -141,6 +152,11 @@ class LedgerStore:
         wanted = sorted(set(kids))
         if not wanted:
             return {}
+        if self.sqlite:
+            found = self._sqlite_rows(
+                f"SELECT {_KEY_COLUMNS} FROM keys WHERE kid IN ({_marks(wanted)})", wanted
+            )
+            return {row[0]: Key(row[0], bytes(row[1]), *row[2:]) for row in found}
         rows = self.connection.execute(select(K).where(self._among(K.c.kid, wanted)))
         return {key.kid: key for key in map(_key, rows)}
 
@@ -217,13 +233,31 @@ class LedgerStore:
         """(kid, nonce, record id, entry) of the entries that used these idempotency keys."""
         if not nonces:
             return []
-        rows = self.connection.execute(
-            select(E.c.kid, E.c.nonce, E.c.record_id, E.c.idx).where(
-                self._among(E.c.nonce, sorted({nonce for _, nonce in nonces})),
-                self._among(E.c.kid, sorted({kid for kid, _ in nonces})),
-            )
+        values = sorted({nonce for _, nonce in nonces})
+        kids = sorted({kid for kid, _ in nonces})
+        rows = self._sqlite_rows(
+            "SELECT kid, nonce, record_id, idx FROM entries "
+            f"WHERE nonce IN ({_marks(values)}) AND kid IN ({_marks(kids)})",
+            [*values, *kids],
         )
-        return [(r.kid, r.nonce, r.record_id, r.idx) for r in rows]
+        return [(kid, nonce, record_id, idx) for kid, nonce, record_id, idx in rows]
+
+    def _sqlite_raw(self) -> sqlite3.Connection:
+        """The driver's connection, in this transaction: SQLite's hot path skips SQLAlchemy,
+        whose work per statement and per row costs more than SQLite's own."""
+        return cast(sqlite3.Connection, self.connection.connection.driver_connection)
+
+    def _sqlite_rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        return self._sqlite_raw().execute(sql, params).fetchall()
+
+    def _set_head(self, size: int, frontier: bytes) -> None:
+        if self.sqlite:
+            self._sqlite_raw().execute(
+                "UPDATE log_head SET size = ?, frontier = ? WHERE id = 1", (size, frontier)
+            )
+        else:
+            query = update(H).where(H.c.id == 1).values(size=size, frontier=frontier)
+            self.connection.execute(query)
 
     def _lock_and_read_pg(
         self, numbers: set[int], refs: References, lock: bool
@@ -387,7 +421,7 @@ class LedgerStore:
             if changed:
                 self._update_balances(changed)
             self.insert_many(N, node_rows)
-            conn.execute(update(H).where(H.c.id == 1).values(size=state.size, frontier=frontier))
+            self._set_head(state.size, frontier)
         if new_keys:
             conn.execute(
                 insert(K),
@@ -458,23 +492,9 @@ class LedgerStore:
 
     def _update_balances(self, accounts: list[Account]) -> None:
         if self.sqlite:
-            self.connection.execute(
-                update(A)
-                .where(A.c.number == bindparam("b_number"))
-                .values(
-                    debits=bindparam("b_debits"),
-                    credits=bindparam("b_credits"),
-                    status=bindparam("b_status"),
-                ),
-                [
-                    {
-                        "b_number": a.number,
-                        "b_debits": a.debits,
-                        "b_credits": a.credits,
-                        "b_status": a.status,
-                    }
-                    for a in accounts
-                ],
+            self._sqlite_raw().executemany(
+                "UPDATE accounts SET debits = ?, credits = ?, status = ? WHERE number = ?",
+                [(a.debits, a.credits, a.status, a.number) for a in accounts],
             )
             return
         # One statement for the whole batch: the rows are already locked by this transaction.
@@ -490,10 +510,13 @@ class LedgerStore:
         """Inserts rows in one round trip: COPY on PostgreSQL, executemany on SQLite."""
         if not rows:
             return
-        if self.sqlite:
-            self.connection.execute(insert(table), rows)
-            return
         columns = list(rows[0])
+        if self.sqlite:
+            self._sqlite_raw().executemany(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({_marks(columns)})",
+                [tuple(row.values()) for row in rows],
+            )
+            return
         raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
         with raw.cursor() as cursor, cursor.copy(sql) as copy:
@@ -559,6 +582,10 @@ class LedgerStore:
     def account(self, number: int) -> Account | None:
         row = self.connection.execute(select(A).where(A.c.number == number)).first()
         return None if row is None else _account(row)
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
 
 
 _ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits"

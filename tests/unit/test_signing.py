@@ -151,9 +151,17 @@ def test_message_with_a_flipped_bit_is_rejected() -> None:
 
 def test_verify_with_an_unusable_public_key_raises_invalid_signature() -> None:
     _, message, sig = _signed()
-    for public in (b"", bytes(31), bytes(33), IDENTITY, (2).to_bytes(32, "little")):
+    for public in (b"", bytes(31), bytes(33), IDENTITY, (P + 1).to_bytes(32, "little")):
         with pytest.raises(InvalidSignature, match="unusable public key"):
             verify(public, message, sig)
+
+
+def test_verify_with_a_key_not_on_the_curve_raises_invalid_signature() -> None:
+    # `verify` leaves the curve to OpenSSL (`check_public_key` at enrolment checks it first).
+    _, message, sig = _signed()
+    for y in (2, 3, 5):
+        with pytest.raises(InvalidSignature):
+            verify(y.to_bytes(32, "little"), message, sig)
 
 
 # --- public keys --------------------------------------------------------------------------
