@@ -46,14 +46,28 @@ class Posted:
 Outcome = Posted | SouError
 
 
-def verify_known_signatures(ledger: Ledger, records: Sequence[SignedRecord]) -> dict[int, bytes]:
-    """Verifies, before any unit of work, the signatures by keys this process already knows;
-    returns the public key that verified each good one, by its place in `records`.
+def verify_signatures(ledger: Ledger, records: Sequence[SignedRecord]) -> dict[int, bytes]:
+    """Verifies, before the write lock, the signatures of `records`; returns the public key
+    that verified each good one, by its place in `records`.
 
     For `post_records(verified=…)`: a group of writers verifies outside the database's write
     lock (SQLite has one for the whole database) what `post_records` would verify inside it.
-    The others (unknown key, bad signature) are left to `post_records` to judge.
+    Keys this process has not seen yet are read first, without the write lock. The others
+    (unknown key, bad signature) are left to `post_records` to judge.
     """
+    unseen = {
+        sr.kid
+        for sr in records
+        if sr.type not in LEDGER_SIGNED and ledger.known_public_key(sr.kid) is None
+    }
+    if unseen:
+        with ledger.unit_of_work(write=False) as uow:
+            ledger.public_keys(uow.store, unseen)
+    return verify_known_signatures(ledger, records)
+
+
+def verify_known_signatures(ledger: Ledger, records: Sequence[SignedRecord]) -> dict[int, bytes]:
+    """`verify_signatures` for the keys this process already knows (no database read)."""
     good: dict[int, bytes] = {}
     for i, sr in enumerate(records):
         if sr.type in LEDGER_SIGNED:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 
 from ledger.context import Ledger
-from ledger.posting import Outcome, Posted, post_records, verify_known_signatures
+from ledger.posting import Outcome, Posted, post_records, verify_signatures
 from ledger.records import SignedRecord
 
 MAX_BATCH = 250
@@ -114,7 +114,7 @@ class Batcher:
 
     def _post_together(self, records: list[SignedRecord]) -> list[Outcome]:
         self.batches += 1
-        verified = verify_known_signatures(self.ledger, records)  # before the write lock
+        verified = verify_signatures(self.ledger, records)  # before the write lock
         with self.ledger.unit_of_work() as uow:
             outcomes = post_records(
                 uow, records=records, now=self.ledger.clock(), verified=verified

@@ -106,17 +106,13 @@ class Posting(Base):
         Index(None, "debit", "entry"),
         Index(None, "credit", "entry"),
     )
-    entry: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("entries.idx", ondelete="RESTRICT"), primary_key=True
-    )
+    # No foreign keys (migration 0007): postings are derived from the signed log, written only
+    # by `LedgerStore.append` with their entry, between accounts locked in that transaction.
+    entry: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     leg: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     unit: Mapped[str] = mapped_column(String(10))
-    debit: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT")
-    )
-    credit: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT")
-    )
+    debit: Mapped[int] = mapped_column(BigInteger)
+    credit: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -27,7 +27,13 @@ from ledger.errors import (
     UnknownKey,
     WrongLedger,
 )
-from ledger.posting import Posted, post_records, post_transfer, verify_known_signatures
+from ledger.posting import (
+    Posted,
+    post_records,
+    post_transfer,
+    verify_known_signatures,
+    verify_signatures,
+)
 from ledger.records import (
     MAX_AMOUNT,
     SignedRecord,
@@ -106,6 +112,21 @@ def test_signatures_verified_ahead_count_only_with_the_key_that_is_enrolled(worl
         uow.commit()
     assert isinstance(outcome, InvalidSignature)
     assert world.balance(shop) == 1
+
+
+def test_signatures_by_keys_not_seen_yet_are_read_and_verified_ahead(world: World) -> None:
+    alice, shop = world.resident(balance=50_00), world.merchant()
+    good = world.transfer(alice, shop, 1_00)
+    stranger = world.transfer(alice, shop, 1_00, key=SigningKey.generate())
+    forged = make_signed(good.record, stranger.sig)
+    assert world.ledger.known_public_key(alice.key.kid) is None
+    verified = verify_signatures(world.ledger, [good, stranger, forged])
+    assert verified == {0: alice.key.public_bytes}  # an unknown key and a forgery left out
+    with world.ledger.unit_of_work() as uow:
+        outcomes = post_records(uow, records=[good, stranger], now=world.now, verified=verified)
+        uow.commit()
+    assert isinstance(outcomes[0], Posted) and isinstance(outcomes[1], UnknownKey)
+    assert world.balance(shop) == 1_00
 
 
 def test_a_payment_signed_by_an_unknown_key_is_rejected(world: World) -> None:

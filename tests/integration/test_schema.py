@@ -282,6 +282,13 @@ def test_an_account_update_to_a_zero_balance_is_allowed(busy: Busy) -> None:
     assert snapshot(busy.world.engine) == before
 
 
+def test_an_account_cannot_be_deleted(busy: Busy) -> None:
+    # Accounts are closed, never deleted: postings (which have no foreign keys) refer to them.
+    sql = "DELETE FROM accounts WHERE number = :number"
+    why = "accounts are closed, never deleted"
+    refused(busy.world, sql, {"number": busy.alice.number}, why=why)
+
+
 def test_negative_account_totals_are_refused(busy: Busy) -> None:
     # `issuance` may be overdrawn (its balance is minus the circulation), but no total is < 0.
     for column in ("debits", "credits"):
@@ -307,12 +314,12 @@ def test_a_posting_from_an_account_to_itself_is_refused(busy: Busy) -> None:
 @pytest.mark.parametrize("side", ["debit", "credit"])
 def test_a_posting_to_an_unknown_account_is_refused(busy: Busy, side: str) -> None:
     row = _new_posting(busy, **{side: 99_999})
-    refused_row(busy.world, "postings", row, why=("FOREIGN KEY", f"fk_postings_{side}_accounts"))
+    refused_row(busy.world, "postings", row, why=f"the {side} account of a posting is unknown")
 
 
 def test_a_posting_of_an_unknown_entry_is_refused(busy: Busy) -> None:
     row = _new_posting(busy, entry=_last_entry(busy.world)["idx"] + 1)
-    refused_row(busy.world, "postings", row, why=("FOREIGN KEY", "fk_postings_entry_entries"))
+    refused_row(busy.world, "postings", row, why="the entry of a posting is unknown")
 
 
 # --- entries and the log head -------------------------------------------------------------
