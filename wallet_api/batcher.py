@@ -1,16 +1,20 @@
 """Group commit for payments: concurrent transfers posted together, one transaction a batch.
 
-Within a worker process, `POST /v1/transfers` hands its parsed record to the `Batcher`. One
-writer thread takes whatever has arrived meanwhile (at most `max_batch` records), posts it
-with `ledger.posting.post_records` in one unit of work, commits once, and gives each request
-its own outcome: an accepted record, a retry of one already in the log, or its refusal. The
-ledger judges every record of a batch on its own, so a refused record leaves nothing behind
-and does not touch the others. If the batch's transaction fails as a whole (a serialization
-failure, a refusal by the database), nothing of it was written, and its records are posted
-again one by one, each in its own unit of work, so that only the culprit fails.
+Within a worker process, `POST /v1/transfers` verifies its record's signature (in the
+request's own thread, with a key this process already knows) and hands it to the `Batcher`.
+One writer thread takes whatever has arrived meanwhile, waits for the database's write lock,
+then takes what arrived during that wait too (at most `max_batch` records in all), posts
+them with `ledger.posting.post_records` in one unit of work, commits once, and gives each
+request its own outcome: an accepted record, a retry of one already in the log, or its
+refusal. The ledger judges every record of a batch on its own, so a refused record leaves
+nothing behind and does not touch the others. If the batch's transaction fails as a whole
+(a serialization failure, a refusal by the database), nothing of it was written, and its
+records are posted again one by one, each in its own unit of work, so that only the culprit
+fails.
 
 There is no waiting for a batch to fill: while one batch commits, the next requests queue
-up, so an idle service posts a payment at once and a busy one posts many per commit.
+up, so an idle service posts a payment at once and a busy one posts many per commit (the
+more so as the other workers' batches hold the write lock longer).
 """
 
 from __future__ import annotations
@@ -18,16 +22,22 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Sequence
 from concurrent.futures import Future
 
 from ledger.context import Ledger
-from ledger.posting import Outcome, Posted, post_records, verify_signatures
+from ledger.posting import (
+    Outcome,
+    Posted,
+    post_records,
+    verify_known_signatures,
+    verify_signatures,
+)
 from ledger.records import SignedRecord
 
 MAX_BATCH = 250
 
-_Job = tuple[SignedRecord, "Future[Posted]"]
+# A record, the public key that verified it ahead (None: left to the writer), its outcome.
+_Job = tuple[SignedRecord, bytes | None, "Future[Posted]"]
 
 
 class Batcher:
@@ -39,6 +49,7 @@ class Batcher:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()  # the thread's own
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopping = False  # the writer thread has taken the stop mark
         self.batches = 0  # units of work committed or tried, for tests and curious operators
 
     async def post(self, record: SignedRecord) -> Posted:
@@ -46,6 +57,9 @@ class Batcher:
         return await asyncio.wrap_future(self.submit(record))
 
     def submit(self, record: SignedRecord) -> Future[Posted]:
+        # Verified here, in the caller's thread, so that the writer thread (which also waits
+        # for the write lock) only posts; a key this process has not read yet is left to it.
+        key = verify_known_signatures(self.ledger, [record]).get(0)
         future: Future[Posted] = Future()
         with self._lock:
             if self._thread is None:  # started on first use, in the worker process
@@ -54,7 +68,7 @@ class Batcher:
                     target=self._run, args=(self._queue,), name="sou-batcher", daemon=True
                 )
                 self._thread.start()
-            self._queue.put((record, future))
+            self._queue.put((record, key, future))
         return future
 
     def close(self) -> None:
@@ -67,64 +81,76 @@ class Batcher:
             thread.join()
 
     def _run(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
-        while True:
+        self._stopping = False
+        while not self._stopping:
             job = jobs.get()
             if job is None:
                 return
-            batch = [job]
-            stop = False
-            while len(batch) < self.max_batch:
-                try:
-                    job = jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    stop = True
-                    break
-                batch.append(job)
-            self._settle(batch)
-            if stop:
-                return
+            batch = [job, *self._take(jobs, self.max_batch - 1)]
+            self._settle(batch, jobs)
 
-    def _settle(self, batch: Sequence[_Job]) -> None:
-        """Posts a batch and resolves each job's future with the outcome of its record."""
+    def _take(self, jobs: queue.SimpleQueue[_Job | None], most: int) -> list[_Job]:
+        """What has queued up, without waiting (the stop mark ends the thread after this batch)."""
+        taken: list[_Job] = []
+        while len(taken) < most and not self._stopping:
+            try:
+                job = jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                self._stopping = True
+            else:
+                taken.append(job)
+        return taken
+
+    def _settle(self, batch: list[_Job], jobs: queue.SimpleQueue[_Job | None] | None) -> None:
+        """Posts a batch (and what queues up while it waits for the write lock, if `jobs`) and
+        resolves each job's future with the outcome of its record."""
         # A request whose client went away before its batch started is not posted.
-        jobs = [job for job in batch if job[1].set_running_or_notify_cancel()]
-        records = [record for record, _ in jobs]
+        batch = [job for job in batch if job[2].set_running_or_notify_cancel()]
         outcomes: list[Posted | Exception]
         try:
-            if not jobs:
+            if not batch:
                 return
             try:
-                outcomes = list(self._post_together(records))
-            except Exception as error:
-                if len(jobs) == 1:
-                    outcomes = [error]
-                else:
-                    outcomes = [self._post_alone(record) for record in records]
-            for (_, future), outcome in zip(jobs, outcomes, strict=True):
+                outcomes = list(self._post_together(batch, jobs))
+            except Exception as error:  # posted again one by one, so that only the culprit fails
+                alone = len(batch) > 1
+                outcomes = [self._post_alone(job) for job in batch] if alone else [error]
+            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, Posted):
                     future.set_result(outcome)
                 else:
                     future.set_exception(outcome)
         finally:  # whatever happened, no request waits for ever
-            for _, future in jobs:
+            for _, _, future in batch:
                 if not future.done():
                     future.set_exception(RuntimeError("the payment batch was not posted"))
 
-    def _post_together(self, records: list[SignedRecord]) -> list[Outcome]:
+    def _post_together(
+        self, batch: list[_Job], jobs: queue.SimpleQueue[_Job | None] | None
+    ) -> list[Outcome]:
+        """Posts `batch`, which grows (in place) by what queued up while the write lock was
+        awaited."""
         self.batches += 1
-        verified = verify_signatures(self.ledger, records)  # before the write lock
+        pending = [i for i, (_, key, _) in enumerate(batch) if key is None]
+        ahead = verify_signatures(self.ledger, [batch[i][0] for i in pending]) if pending else {}
         with self.ledger.unit_of_work() as uow:
+            if jobs is not None:
+                late = self._take(jobs, self.max_batch - len(batch))
+                batch.extend(job for job in late if job[2].set_running_or_notify_cancel())
+            verified = {i: key for i, (_, key, _) in enumerate(batch) if key is not None}
+            verified.update((pending[place], key) for place, key in ahead.items())
+            records = [record for record, _, _ in batch]
             outcomes = post_records(
                 uow, records=records, now=self.ledger.clock(), verified=verified
             )
             uow.commit()
         return outcomes
 
-    def _post_alone(self, record: SignedRecord) -> Posted | Exception:
+    def _post_alone(self, job: _Job) -> Posted | Exception:
         try:
-            (outcome,) = self._post_together([record])
+            (outcome,) = self._post_together([job], None)
         except Exception as error:
             return error
         return outcome
