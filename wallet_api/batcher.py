@@ -2,8 +2,9 @@
 
 Within a worker process, `POST /v1/transfers` verifies its record's signature (in the
 request's own thread, with a key this process already knows) and hands it to the `Batcher`.
-One writer thread takes whatever has arrived meanwhile, waits for the database's write lock,
-then takes what arrived during that wait too (at most `max_batch` records in all), posts
+One writer thread takes whatever has arrived meanwhile, waits for its turn to write (SQLite's
+write lock, or on PostgreSQL an advisory lock that only batches take), then takes what
+arrived during that wait too (at most `max_batch` records in all), posts
 them with `ledger.posting.post_records` in one unit of work, commits once, and gives each
 request its own outcome: an accepted record, a retry of one already in the log, or its
 refusal. The ledger judges every record of a batch on its own, so a refused record leaves
@@ -137,6 +138,7 @@ class Batcher:
         ahead = verify_signatures(self.ledger, [batch[i][0] for i in pending]) if pending else {}
         with self.ledger.unit_of_work() as uow:
             if jobs is not None:
+                uow.store.wait_for_batch_turn()
                 late = self._take(jobs, self.max_batch - len(batch))
                 batch.extend(job for job in late if job[2].set_running_or_notify_cancel())
             verified = {i: key for i, (_, key, _) in enumerate(batch) if key is not None}

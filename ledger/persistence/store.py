@@ -53,6 +53,8 @@ R = t.PAYMENT_REQUESTS
 D = t.DAYS
 
 
+_BATCH_TURN = 0x534F55  # the advisory lock group committers queue on ("SOU")
+
 _PG_TYPES = {BigInteger: "int8", SmallInteger: "int2", String: "varchar", LargeBinary: "bytea"}
 
 
@@ -104,6 +106,14 @@ class LedgerStore:
         self._head: tuple[int, bytes | None] = (-1, None)  # as `lock_head` read it
 
     # --- the write path ------------------------------------------------------------------------
+
+    def wait_for_batch_turn(self) -> None:
+        """Group committers take turns here before they gather their batch: on PostgreSQL a
+        transaction-scoped advisory lock that only they take (so no deadlock with the row
+        locks of other writers, taken after it in their usual order); on SQLite the unit of
+        work already holds the database's write lock."""
+        if not self.sqlite:
+            self.connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_BATCH_TURN})")
 
     def system_accounts(self) -> dict[str, int]:
         rows = self.connection.execute(select(A.c.name, A.c.number).where(A.c.name.is_not(None)))
