@@ -61,6 +61,13 @@ class Ledger:
             known.update(read)
         return known
 
+    def remember_enrolled_keys(self) -> int:
+        """Reads the active keys' public keys into this process's cache (a worker does it as
+        it starts, so that its first payments need no key reads); how many it holds now."""
+        with self.unit_of_work(write=False) as uow:
+            self._public_keys.update(uow.store.active_public_keys(KEY_CACHE_SIZE))
+        return len(self._public_keys)
+
     def known_public_key(self, kid: str) -> bytes | None:
         """The public key of `kid` if this process has read it already (no database read)."""
         return self._public_keys.get(kid)

@@ -34,6 +34,7 @@ from wallet_api.routes import (
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await asyncio.to_thread(app.state.ledger.remember_enrolled_keys)
     yield
     await asyncio.to_thread(app.state.batcher.close)  # the payments already queued are posted
 

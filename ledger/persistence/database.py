@@ -35,6 +35,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
+            # The log's indexes are keyed by hashes (record ids, nonces): appends touch pages
+            # all over them, more than SQLite's default 2 MB of cache per connection holds.
+            cursor.execute("PRAGMA cache_size=-16384")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -113,7 +113,9 @@ class LedgerStore:
         locks of other writers, taken after it in their usual order); on SQLite the unit of
         work already holds the database's write lock."""
         if not self.sqlite:
-            self.connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_BATCH_TURN})")
+            raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
+            with raw.pipeline():  # with the transaction's BEGIN, in one round trip
+                raw.execute(f"SELECT pg_advisory_xact_lock({_BATCH_TURN})")
 
     def system_accounts(self) -> dict[str, int]:
         rows = self.connection.execute(select(A.c.name, A.c.number).where(A.c.name.is_not(None)))
@@ -169,6 +171,12 @@ class LedgerStore:
             return {row[0]: Key(row[0], bytes(row[1]), *row[2:]) for row in found}
         rows = self.connection.execute(select(K).where(self._among(K.c.kid, wanted)))
         return {key.kid: key for key in map(_key, rows)}
+
+    def active_public_keys(self, limit: int) -> dict[str, bytes]:
+        rows = self.connection.execute(
+            select(K.c.kid, K.c.public_key).where(K.c.status == "active").limit(limit)
+        )
+        return {kid: bytes(public_key) for kid, public_key in rows}
 
     def entries_by_id(self, ids: Iterable[str]) -> dict[str, StoredEntry]:
         wanted = sorted(set(ids))

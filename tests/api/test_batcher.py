@@ -30,6 +30,7 @@ from ledger.records import SignedRecord
 from tests.api.problems import problem
 from tests.servers import all_at_once
 from tests.support import World
+from wallet_api.app import create_app
 from wallet_api.batcher import Batcher
 
 
@@ -230,3 +231,13 @@ def test_concurrent_payments_each_get_their_own_status_and_only_accepted_ones_ar
     assert [world.balance(h) for h in (alice, carol, poor)] == [0, 3_00, 50]
     assert world.balance(shop) == 10_00 + 6 * 2_00 + 2_00 + dave_paid
     assert transfers_in_verified_log(world, tmp_path) == accepted
+
+
+def test_a_worker_reads_the_active_keys_as_it_starts(world: World) -> None:
+    """Its first payments then verify outside the write lock with no key read."""
+    alice, bob = world.resident(), world.resident()
+    world.revoke(bob.key)
+    assert world.ledger.known_public_key(alice.key.kid) is None
+    with TestClient(create_app(world.ledger)):
+        assert world.ledger.known_public_key(alice.key.kid) == alice.key.public_bytes
+        assert world.ledger.known_public_key(bob.key.kid) is None  # revoked: not read
