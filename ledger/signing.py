@@ -1,14 +1,17 @@
-"""Ed25519 keys and strict signature verification (RFC 8032), on top of `cryptography`.
+"""Ed25519 keys and strict signature verification (RFC 8032): keys from `cryptography`,
+signing and verification by libsodium (PyNaCl), which does both in about half OpenSSL's time
+and releases the GIL meanwhile; Ed25519 signatures are deterministic, the same from either.
 
 This module owns every use of Ed25519 in Sou: device and ledger key pairs, key ids (`kid`, the
 hex of the first 4 bytes of SHA-256 of the public key), key files, base64url without padding,
 and verification. Verification is strict so that every verifier (the server, the offline
 auditor, a browser) agrees on which signatures are valid: the signature must be 64 bytes, its
-scalar S canonical (S < L), its point R not of small order, and OpenSSL must accept it. Public
+scalar S canonical (S < L), its point R not of small order, and libsodium must accept it
+(cofactorless, as OpenSSL: it refuses no more than these checks already refuse). Public
 keys are checked in full at enrolment (`check_public_key`): 32 bytes, canonical, not of small
 order, on the curve; the pure-Python point decoding below serves only that check. `verify`
-repeats the cheap checks and leaves the curve to OpenSSL, which refuses every signature for a
-key that does not decode to a point.
+repeats the cheap checks and leaves the curve to libsodium, which refuses every signature for
+a key that does not decode to a point.
 """
 
 from __future__ import annotations
@@ -22,11 +25,9 @@ import re
 from pathlib import Path
 from typing import TypeAlias
 
-from cryptography.exceptions import InvalidSignature as _OpenSSLInvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
+from nacl.exceptions import BadSignatureError
 
 from ledger.errors import FormatError, InvalidPublicKey, InvalidSignature, MalformedRecord
 
@@ -131,10 +132,10 @@ def check_public_key(public_key: bytes) -> None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _public_key_object(public_key: bytes) -> Ed25519PublicKey:
-    """The key for OpenSSL, which refuses every signature for a key not on the curve."""
+def _usable_key(public_key: bytes) -> bytes:
+    """The key after the cheap checks (cached); not on the curve, it verifies nothing."""
     _check_encoding(public_key)
-    return Ed25519PublicKey.from_public_bytes(public_key)
+    return public_key
 
 
 def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
@@ -146,12 +147,12 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
     if signature[:32] in SMALL_ORDER_ENCODINGS:
         raise InvalidSignature("signature point R of small order")
     try:
-        key = _public_key_object(public_key)
+        key = _usable_key(public_key)
     except InvalidPublicKey as exc:
         raise InvalidSignature(f"unusable public key: {exc.message}") from exc
     try:
-        key.verify(signature, message)
-    except _OpenSSLInvalidSignature:
+        crypto_sign_open(signature + message, key)
+    except BadSignatureError:
         raise InvalidSignature() from None
 
 
@@ -161,11 +162,13 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
 class SigningKey:
     """An Ed25519 key pair. Its repr shows only the key id, never the seed."""
 
-    __slots__ = ("_private_key", "_public_bytes")
+    __slots__ = ("_private_key", "_public_bytes", "_secret")
 
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         self._private_key = private_key
         self._public_bytes = private_key.public_key().public_bytes_raw()
+        # libsodium's form of the same key (seed ‖ public key), for `sign`.
+        _, self._secret = crypto_sign_seed_keypair(private_key.private_bytes_raw())
 
     @classmethod
     def generate(cls) -> SigningKey:
@@ -194,7 +197,8 @@ class SigningKey:
         return kid_of(self._public_bytes)
 
     def sign(self, message: bytes) -> bytes:
-        return self._private_key.sign(message)
+        signature: bytes = crypto_sign(message, self._secret)[:SIGNATURE_SIZE]
+        return signature
 
     def __repr__(self) -> str:
         return f"SigningKey(kid={self.kid!r})"
