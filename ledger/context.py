@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ledger.checkpoint import verifier_key
 from ledger.persistence.store import LedgerStore
@@ -80,15 +80,19 @@ class Ledger:
     def remember_system_accounts(self, system: dict[str, int]) -> None:
         self._system = dict(system)
 
-    def unit_of_work(self, *, write: bool = True) -> LedgerUnitOfWork:
-        return LedgerUnitOfWork(self, write=write)
+    def unit_of_work(
+        self, *, write: bool = True, connection: Connection | None = None
+    ) -> LedgerUnitOfWork:
+        return LedgerUnitOfWork(self, write=write, connection=connection)
 
 
 class LedgerUnitOfWork(UnitOfWork):
     """A unit of work that knows which ledger it writes to."""
 
-    def __init__(self, ledger: Ledger, *, write: bool = True) -> None:
-        super().__init__(ledger.engine, write=write)
+    def __init__(
+        self, ledger: Ledger, *, write: bool = True, connection: Connection | None = None
+    ) -> None:
+        super().__init__(ledger.engine, write=write, connection=connection)
         self.ledger = ledger
 
     def __enter__(self) -> Self:

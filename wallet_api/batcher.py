@@ -25,6 +25,8 @@ import queue
 import threading
 from concurrent.futures import Future
 
+from sqlalchemy import Connection
+
 from ledger.context import Ledger
 from ledger.posting import (
     Outcome,
@@ -51,6 +53,9 @@ class Batcher:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = False  # the writer thread has taken the stop mark
+        # The writer thread's own connection, kept from one batch to the next: taking one
+        # from the pool costs a round trip (its liveness check) before every batch.
+        self._connection: Connection | None = None
         self.batches = 0  # units of work committed or tried, for tests and curious operators
 
     async def post(self, record: SignedRecord) -> Posted:
@@ -83,12 +88,20 @@ class Batcher:
 
     def _run(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
         self._stopping = False
-        while not self._stopping:
-            job = jobs.get()
-            if job is None:
-                return
-            batch = [job, *self._take(jobs, self.max_batch - 1)]
-            self._settle(batch, jobs)
+        try:
+            while not self._stopping:
+                job = jobs.get()
+                if job is None:
+                    return
+                batch = [job, *self._take(jobs, self.max_batch - 1)]
+                self._settle(batch, jobs)
+        finally:
+            self._drop_connection()
+
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
 
     def _take(self, jobs: queue.SimpleQueue[_Job | None], most: int) -> list[_Job]:
         """What has queued up, without waiting (the stop mark ends the thread after this batch)."""
@@ -136,7 +149,27 @@ class Batcher:
         self.batches += 1
         pending = [i for i, (_, key, _) in enumerate(batch) if key is None]
         ahead = verify_signatures(self.ledger, [batch[i][0] for i in pending]) if pending else {}
-        with self.ledger.unit_of_work() as uow:
+        kept = self._connection is not None
+        while True:
+            if self._connection is None:
+                self._connection = self.ledger.engine.connect()  # checked by the pool
+            try:
+                return self._post_on(self._connection, batch, jobs, pending, ahead)
+            except Exception:
+                self._drop_connection()  # it may be what failed: the next batch takes another
+                if not kept:
+                    raise
+                kept = False  # the kept one may have gone stale (a database restart): once more
+
+    def _post_on(
+        self,
+        connection: Connection,
+        batch: list[_Job],
+        jobs: queue.SimpleQueue[_Job | None] | None,
+        pending: list[int],
+        ahead: dict[int, bytes],
+    ) -> list[Outcome]:
+        with self.ledger.unit_of_work(connection=connection) as uow:
             if jobs is not None:
                 uow.store.wait_for_batch_turn()
                 late = self._take(jobs, self.max_batch - len(batch))

@@ -69,10 +69,15 @@ def writer_lock_file(engine: Engine) -> str | None:
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, *, write: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, *, write: bool = True, connection: Connection | None = None
+    ) -> None:
+        """`connection`: one of `engine`'s that the caller holds across units of work (and
+        closes); else one is taken from the pool and given back at the end."""
         self.engine = engine
         self.write = write
         self.sqlite = is_sqlite(engine)
+        self._held = connection
         self._connection: Connection | None = None
         self._writer_lock: int | None = None
         self._turn: threading.Lock | None = None
@@ -112,7 +117,7 @@ class UnitOfWork:
             turn.release()
 
     def _open(self) -> Self:
-        connection = self.engine.connect()
+        connection = self._held or self.engine.connect()
         if self.sqlite:
             connection = connection.execution_options(
                 sou_begin="IMMEDIATE" if self.write else "DEFERRED"
@@ -120,7 +125,8 @@ class UnitOfWork:
         try:
             connection.begin()
         except DBAPIError as error:
-            connection.close()
+            if self._held is None:
+                connection.close()
             raise translate(error) from error
         self._connection = connection
         return self
@@ -145,7 +151,8 @@ class UnitOfWork:
             if connection.in_transaction():
                 connection.rollback()
         finally:
-            connection.close()
+            if self._held is None:
+                connection.close()
             self._release()
         if isinstance(exc, DBAPIError | psycopg.Error):
             translated = translate(exc)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 
 from ledger.audit import verify_log
 from ledger.context import Ledger, LedgerUnitOfWork
@@ -120,13 +121,17 @@ class FlakyLedger(Ledger):
 
     failed: bool = False
 
-    def unit_of_work(self, *, write: bool = True) -> LedgerUnitOfWork:
-        return FlakyUnitOfWork(self, write=write)
+    def unit_of_work(
+        self, *, write: bool = True, connection: Connection | None = None
+    ) -> LedgerUnitOfWork:
+        return FlakyUnitOfWork(self, write=write, connection=connection)
 
 
 class FlakyUnitOfWork(LedgerUnitOfWork):
-    def __init__(self, ledger: FlakyLedger, *, write: bool = True) -> None:
-        super().__init__(ledger, write=write)
+    def __init__(
+        self, ledger: FlakyLedger, *, write: bool = True, connection: Connection | None = None
+    ) -> None:
+        super().__init__(ledger, write=write, connection=connection)
         self.flaky = ledger
 
     def __enter__(self) -> Self:
@@ -241,3 +246,20 @@ def test_a_worker_reads_the_active_keys_as_it_starts(world: World) -> None:
     with TestClient(create_app(world.ledger)):
         assert world.ledger.known_public_key(alice.key.kid) == alice.key.public_bytes
         assert world.ledger.known_public_key(bob.key.kid) is None  # revoked: not read
+
+
+def test_a_payment_on_a_connection_that_went_away_is_posted_on_a_new_one(world: World) -> None:
+    """The writer keeps its connection between batches; if the database dropped it (a
+    restart), the batch is posted again on a new one rather than refused."""
+    alice, shop = world.resident(10_00), world.merchant()
+    batcher = Batcher(world.ledger)
+    try:
+        assert isinstance(outcome(batcher.submit(world.transfer(alice, shop, 1_00))), Posted)
+        kept = batcher._connection
+        assert kept is not None
+        kept.connection.dbapi_connection.close()  # type: ignore[union-attr]
+        second = outcome(batcher.submit(world.transfer(alice, shop, 2_00)))
+    finally:
+        batcher.close()
+    assert isinstance(second, Posted) and not second.retry
+    assert world.balance(shop) == 3_00 and world.balance(alice) == 7_00
