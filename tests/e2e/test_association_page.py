@@ -27,6 +27,8 @@ def test_the_treasurer_sees_the_reserve_and_publishes_a_signed_statement(
     page.get_by_label("Date de l’état").fill("2031-01-31")
     page.get_by_role("button", name="Publier l’état signé de la réserve").click()
     expect(page.locator("#statement-summary")).to_contain_text("État du 2031-01-31 : OK")
+    # The page shows the summary, then fetches the signed note: wait for the note too.
+    expect(page.locator("#statement-note")).not_to_be_empty()
     note = page.locator("#statement-note").text_content() or ""
     assert verify_statement(note, [service.world.ledger.verifier_key]).status == "OK"
     page.get_by_role("button", name="English").click()
