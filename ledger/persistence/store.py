@@ -29,7 +29,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     tuple_,
     update,
 )
@@ -113,7 +112,7 @@ class LedgerStore:
         locks of other writers, taken after it in their usual order); on SQLite the unit of
         work already holds the database's write lock."""
         if not self.sqlite:
-            raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
+            raw = self._pg_raw()
             with raw.pipeline():  # with the transaction's BEGIN, in one round trip
                 raw.execute(f"SELECT pg_advisory_xact_lock({_BATCH_TURN})")
 
@@ -248,7 +247,8 @@ class LedgerStore:
         return state
 
     def _nonces(self, nonces: set[tuple[str, str]]) -> list[tuple[str, str, str, int]]:
-        """(kid, nonce, record id, entry) of the entries that used these idempotency keys."""
+        """(kid, nonce, record id, entry) of the entries that used these idempotency keys
+        (SQLite; PostgreSQL reads them in `_lock_and_read_pg`)."""
         if not nonces:
             return []
         values = sorted({nonce for _, nonce in nonces})
@@ -264,6 +264,10 @@ class LedgerStore:
         """The driver's connection, in this transaction: SQLite's hot path skips SQLAlchemy,
         whose work per statement and per row costs more than SQLite's own."""
         return cast(sqlite3.Connection, self.connection.connection.driver_connection)
+
+    def _pg_raw(self) -> psycopg.Connection[Any]:
+        """psycopg's connection, in this transaction (pipelines, binary parameters, COPY)."""
+        return cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
 
     def _sqlite_rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         return self._sqlite_raw().execute(sql, params).fetchall()
@@ -282,7 +286,7 @@ class LedgerStore:
     ) -> tuple[list[Account], int, dict[str, Key], list[tuple[str, str, str, int]]]:
         """PostgreSQL: `lock_accounts`, `lock_head`, `keys` and the nonces, in this order, sent
         together in one round trip (psycopg's pipeline mode); the server runs them in turn."""
-        raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
+        raw = self._pg_raw()
         kids = sorted(refs.kids)
         nonce_values = sorted({nonce for _, nonce in refs.nonces})
         nonce_kids = sorted({kid for kid, _ in refs.nonces})
@@ -494,15 +498,12 @@ class LedgerStore:
             )
         if changed:
             params.update(_balance_arrays(changed))
-            parts.append(
-                "b AS (UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s "
-                f"FROM {_BALANCES_PG} WHERE a.number = v.n)"
-            )
+            parts.append(f"b AS ({_UPDATE_BALANCES})")
         head = "UPDATE log_head SET size = %(size)b, frontier = %(frontier)b WHERE id = 1"
         sql = f"WITH {', '.join(parts)} {head}" if parts else head
         # Straight to psycopg, parameters in binary (%b): its text format escapes every byte
         # string of the arrays with regular expressions, which cost more than the statement.
-        raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
+        raw = self._pg_raw()
         raw.execute(sql, params)
 
     def _among(self, column: ColumnElement[Any], values: Sequence[object]) -> ColumnElement[bool]:
@@ -519,13 +520,7 @@ class LedgerStore:
             )
             return
         # One statement for the whole batch: the rows are already locked by this transaction.
-        self.connection.execute(
-            text(
-                f"UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s "
-                f"FROM {_BALANCES} WHERE a.number = v.n"
-            ),
-            _balance_arrays(accounts),
-        )
+        self._pg_raw().execute(_UPDATE_BALANCES, _balance_arrays(accounts))
 
     def insert_many(self, table: Table, rows: list[dict[str, object]]) -> None:
         """Inserts rows in one round trip: COPY on PostgreSQL, executemany on SQLite."""
@@ -535,10 +530,10 @@ class LedgerStore:
         if self.sqlite:
             self._sqlite_raw().executemany(
                 f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({_marks(columns)})",
-                [tuple(row.values()) for row in rows],
+                [tuple(row[c] for c in columns) for row in rows],
             )
             return
-        raw = cast(psycopg.Connection[Any], self.connection.connection.driver_connection)
+        raw = self._pg_raw()
         sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
         with raw.cursor() as cursor, cursor.copy(sql) as copy:
             copy.set_types([_PG_TYPES[type(table.c[c].type)] for c in columns])
@@ -612,15 +607,11 @@ def _marks(values: Sequence[object]) -> str:
 _ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits"
 _KEY_COLUMNS = "kid, public_key, account, role, status, refund_limit, issued_by"
 
-_BALANCES = (
-    "unnest(CAST(:bn AS bigint[]), CAST(:bd AS bigint[]), CAST(:bc AS bigint[]), "
-    "CAST(:bs AS varchar[])) AS v(n, d, c, s)"
-)
-
-
-_BALANCES_PG = (
+# PostgreSQL, through psycopg (binary parameters): the balances of a batch in one statement.
+_UPDATE_BALANCES = (
+    "UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s FROM "
     "unnest(%(bn)b::bigint[], %(bd)b::bigint[], %(bc)b::bigint[], %(bs)b::varchar[]) "
-    "AS v(n, d, c, s)"
+    "AS v(n, d, c, s) WHERE a.number = v.n"
 )
 
 

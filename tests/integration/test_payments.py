@@ -5,7 +5,8 @@ from sqlalchemy import select, update
 
 from ledger.errors import InsufficientFunds
 from ledger.persistence.tables import LOG_HEAD
-from ledger.posting import post_record
+from ledger.posting import Posted, post_record, post_records
+from ledger.records import format_time, new_nonce, sign_record
 from tests.support import World
 from tests.workers import ledger_problems
 
@@ -23,6 +24,35 @@ def test_payment_beyond_balance_is_rejected_and_leaves_no_trace(world: World) ->
     with pytest.raises(InsufficientFunds):
         world.pay(alice, shop, 10_01)
     assert world.row_counts() == before
+
+
+def test_a_batch_that_opens_an_account_and_moves_money_writes_both(world: World) -> None:
+    """Such a batch is appended statement by statement (the new account's row before its
+    postings), balances included, rather than in PostgreSQL's single statement."""
+    alice, shop = world.resident(balance=50_00), world.merchant()
+    ledger = world.ledger
+    opening = {
+        "v": 1,
+        "ledger": ledger.host,
+        "type": "account",
+        "number": "999999",
+        "status": "open",
+        "kind": "resident",
+        "unit": ledger.currency,
+        "flags": "no_overdraft",
+        "name": None,
+        "kid": ledger.key.kid,
+        "nonce": new_nonce(),
+        "created": format_time(world.now),
+    }
+    with ledger.unit_of_work() as uow:
+        records = [sign_record(opening, ledger.key), world.transfer(alice, shop, 12_50)]
+        outcomes = post_records(uow, records=records, now=world.now)
+        uow.commit()
+    assert all(isinstance(outcome, Posted) for outcome in outcomes)
+    assert (world.balance(alice), world.balance(shop)) == (37_50, 12_50)
+    with ledger.engine.connect() as conn:
+        assert ledger_problems(conn) == []
 
 
 def test_appending_after_the_head_frontier_went_stale_reads_the_tree_nodes(world: World) -> None:
