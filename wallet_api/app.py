@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from ledger.context import Ledger
+from ledger.persistence.wal import WalCheckpointer
 from merchants.sepa import Debtor
 from wallet_api import errors, pages
 from wallet_api.batcher import Batcher
@@ -35,8 +36,12 @@ from wallet_api.routes import (
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await asyncio.to_thread(app.state.ledger.remember_enrolled_keys)
-    yield
-    await asyncio.to_thread(app.state.batcher.close)  # the payments already queued are posted
+    app.state.wal_checkpointer.start()
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(app.state.batcher.close)  # the payments queued are posted
+        await asyncio.to_thread(app.state.wal_checkpointer.stop)
 
 
 def create_app(
@@ -59,6 +64,7 @@ def create_app(
     app.state.debtor = debtor
     app.state.pilot_end = pilot_end
     app.state.batcher = Batcher(ledger)
+    app.state.wal_checkpointer = WalCheckpointer(ledger.engine)  # SQLite's, run while serving
     app.state.auth_limits = AuthLimits(per_client=auth_per_client)
     errors.install(app)
 
