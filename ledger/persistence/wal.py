@@ -34,6 +34,10 @@ class WalCheckpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
     def start(self) -> None:
         if writer_lock_file(self.engine) is None or self._thread is not None:
             return  # PostgreSQL, or an in-memory database: nothing to copy
