@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SCRATCH_DB = "sou_bench_http"
 OPEN_LOOP_SHARE = 0.10
-SIGN_CAP = 4_000  # payments/s pre-signed for a closed-loop phase; a faster run stops early
+SIGN_CAP = 8_000  # payments/s pre-signed for a closed-loop phase; a faster run stops early
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
