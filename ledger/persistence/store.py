@@ -251,12 +251,13 @@ class LedgerStore:
         (SQLite; PostgreSQL reads them in `_lock_and_read_pg`)."""
         if not nonces:
             return []
-        values = sorted({nonce for _, nonce in nonces})
-        kids = sorted({kid for kid, _ in nonces})
+        # Joined pair by pair: `kid IN (…) AND nonce IN (…)` probes the index for every
+        # combination of the two lists (n² for a batch of n).
+        pairs = sorted(nonces)
         rows = self._sqlite_rows(
-            "SELECT kid, nonce, record_id, idx FROM entries "
-            f"WHERE nonce IN ({_marks(values)}) AND kid IN ({_marks(kids)})",
-            [*values, *kids],
+            f"SELECT e.kid, e.nonce, e.record_id, e.idx FROM (VALUES {_pair_marks(pairs)}) AS v "
+            "JOIN entries AS e ON e.kid = v.column1 AND e.nonce = v.column2",
+            [value for pair in pairs for value in pair],
         )
         return [(kid, nonce, record_id, idx) for kid, nonce, record_id, idx in rows]
 
@@ -288,8 +289,7 @@ class LedgerStore:
         together in one round trip (psycopg's pipeline mode); the server runs them in turn."""
         raw = self._pg_raw()
         kids = sorted(refs.kids)
-        nonce_values = sorted({nonce for _, nonce in refs.nonces})
-        nonce_kids = sorted({kid for kid, _ in refs.nonces})
+        pairs = sorted(refs.nonces)
         with raw.pipeline():
             accounts = raw.execute(
                 f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number = ANY(%s::bigint[]) "
@@ -300,10 +300,11 @@ class LedgerStore:
             keys = raw.execute(
                 f"SELECT {_KEY_COLUMNS} FROM keys WHERE kid = ANY(%s::varchar[])", [kids]
             )
-            nonces = raw.execute(
-                "SELECT kid, nonce, record_id, idx FROM entries "
-                "WHERE nonce = ANY(%s::varchar[]) AND kid = ANY(%s::varchar[])",
-                [nonce_values, nonce_kids],
+            nonces = raw.execute(  # pair by pair, as on SQLite
+                "SELECT e.kid, e.nonce, e.record_id, e.idx "
+                "FROM unnest(%s::varchar[], %s::varchar[]) AS v(kid, nonce) "
+                "JOIN entries AS e ON e.kid = v.kid AND e.nonce = v.nonce",
+                [[kid for kid, _ in pairs], [nonce for _, nonce in pairs]],
             )
         size, frontier = cast(tuple[int, bytes | None], head.fetchone())
         self._head = (size, None if frontier is None else bytes(frontier))
@@ -602,6 +603,10 @@ class LedgerStore:
 
 def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" * len(values))
+
+
+def _pair_marks(pairs: Sequence[object]) -> str:
+    return ", ".join(["(?, ?)"] * len(pairs))
 
 
 _ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits"
