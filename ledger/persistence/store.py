@@ -36,6 +36,7 @@ from sqlalchemy import (
 from ledger.accounts import Account, Applied, Key, Payment
 from ledger.errors import LogError
 from ledger.log import CompactRange, NodeRef, leaf_hash
+from ledger.persistence import pgarrays
 from ledger.persistence import tables as t
 from ledger.records import SignedRecord
 from ledger.rules import References
@@ -491,8 +492,9 @@ class LedgerStore:
             columns = list(rows[0])
             arrays = []
             for c in columns:
-                params[f"{alias}_{c}"] = [row[c] for row in rows]
-                arrays.append(f"%({alias}_{c})b::{_PG_TYPES[type(table.c[c].type)]}[]")
+                pg_type = _PG_TYPES[type(table.c[c].type)]
+                params[f"{alias}_{c}"] = pgarrays.BY_TYPE[pg_type]([row[c] for row in rows])
+                arrays.append(f"%({alias}_{c})b::{pg_type}[]")
             parts.append(
                 f"{alias} AS (INSERT INTO {table.name} ({', '.join(columns)}) "
                 f"SELECT * FROM unnest({', '.join(arrays)}))"
@@ -503,7 +505,8 @@ class LedgerStore:
         head = "UPDATE log_head SET size = %(size)b, frontier = %(frontier)b WHERE id = 1"
         sql = f"WITH {', '.join(parts)} {head}" if parts else head
         # Straight to psycopg, parameters in binary (%b): its text format escapes every byte
-        # string of the arrays with regular expressions, which cost more than the statement.
+        # string of the arrays with regular expressions, which cost more than the statement;
+        # the arrays are encoded by `pgarrays`, faster than psycopg's own list dumper.
         raw = self._pg_raw()
         raw.execute(sql, params)
 
@@ -622,10 +625,10 @@ _UPDATE_BALANCES = (
 
 def _balance_arrays(accounts: list[Account]) -> dict[str, object]:
     return {
-        "bn": [a.number for a in accounts],
-        "bd": [a.debits for a in accounts],
-        "bc": [a.credits for a in accounts],
-        "bs": [a.status for a in accounts],
+        "bn": pgarrays.Int8s([a.number for a in accounts]),
+        "bd": pgarrays.Int8s([a.debits for a in accounts]),
+        "bc": pgarrays.Int8s([a.credits for a in accounts]),
+        "bs": pgarrays.Texts([a.status for a in accounts]),
     }
 
 
