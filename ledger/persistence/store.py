@@ -293,19 +293,20 @@ class LedgerStore:
         pairs = sorted(refs.nonces)
         with raw.pipeline():
             accounts = raw.execute(
-                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number = ANY(%s::bigint[]) "
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number = ANY(%b::bigint[]) "
                 "ORDER BY number" + (" FOR UPDATE" if lock else ""),
-                [sorted(numbers)],
+                [pgarrays.Int8s(sorted(numbers))],
             )
             head = raw.execute("SELECT size, frontier FROM log_head WHERE id = 1 FOR UPDATE")
             keys = raw.execute(
-                f"SELECT {_KEY_COLUMNS} FROM keys WHERE kid = ANY(%s::varchar[])", [kids]
+                f"SELECT {_KEY_COLUMNS} FROM keys WHERE kid = ANY(%b::varchar[])",
+                [pgarrays.Texts(kids)],
             )
             nonces = raw.execute(  # pair by pair, as on SQLite
                 "SELECT e.kid, e.nonce, e.record_id, e.idx "
-                "FROM unnest(%s::varchar[], %s::varchar[]) AS v(kid, nonce) "
+                "FROM unnest(%b::varchar[], %b::varchar[]) AS v(kid, nonce) "
                 "JOIN entries AS e ON e.kid = v.kid AND e.nonce = v.nonce",
-                [[kid for kid, _ in pairs], [nonce for _, nonce in pairs]],
+                [pgarrays.Texts([k for k, _ in pairs]), pgarrays.Texts([n for _, n in pairs])],
             )
         size, frontier = cast(tuple[int, bytes | None], head.fetchone())
         self._head = (size, None if frontier is None else bytes(frontier))
