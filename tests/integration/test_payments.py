@@ -82,3 +82,23 @@ def test_the_head_frontier_is_the_frontier_of_the_leaves(world: World) -> None:
             "the frontier kept in log_head is not the frontier of the leaves"
         ]
         conn.rollback()
+
+
+def test_a_nonce_is_one_keys_own_another_key_may_use_it_in_the_same_batch(world: World) -> None:
+    """A batch that crosses two payers' earlier nonces is two new payments, not retries or
+    conflicts of the other payer's. Two guards each suffice: the store reads the (key, nonce)
+    pairs themselves, and the rules key what it read by key and nonce; the test fails only
+    when both are lost (checked by hand)."""
+    alice, bob, shop = world.resident(10_00), world.resident(10_00), world.merchant()
+    nonce_x, nonce_y = new_nonce(), new_nonce()
+    world.pay(alice, shop, 1_00, nonce=nonce_x)
+    world.pay(bob, shop, 2_00, nonce=nonce_y)
+    crossed = [
+        world.transfer(bob, shop, 3_00, nonce=nonce_x),
+        world.transfer(alice, shop, 4_00, nonce=nonce_y),
+    ]
+    with world.ledger.unit_of_work() as uow:
+        outcomes = post_records(uow, records=crossed)
+        uow.commit()
+    assert [(type(o), getattr(o, "retry", None)) for o in outcomes] == [(Posted, False)] * 2
+    assert (world.balance(alice), world.balance(bob), world.balance(shop)) == (5_00, 5_00, 10_00)
