@@ -220,11 +220,7 @@ class LedgerStore:
             accounts, state.size, state.keys, nonces = self._lock_and_read_pg(numbers, refs, lock)
         for account in accounts:
             state.accounts[account.number] = account
-        state.nonces = {
-            (kid, nonce): (record_id, 0, idx)
-            for kid, nonce, record_id, idx in nonces
-            if (kid, nonce) in refs.nonces
-        }
+        state.nonces = {(kid, nonce): (record_id, 0, idx) for kid, nonce, record_id, idx in nonces}
         if refs.ids:
             state.payments = self._payments(refs.ids)
         if refs.days:
@@ -256,7 +252,8 @@ class LedgerStore:
         # combination of the two lists (n² for a batch of n).
         pairs = sorted(nonces)
         rows = self._sqlite_rows(
-            f"SELECT e.kid, e.nonce, e.record_id, e.idx FROM (VALUES {_pair_marks(pairs)}) AS v "
+            "SELECT e.kid, e.nonce, e.record_id, e.idx "
+            f"FROM (VALUES {', '.join(['(?, ?)'] * len(pairs))}) AS v "
             "JOIN entries AS e ON e.kid = v.column1 AND e.nonce = v.column2",
             [value for pair in pairs for value in pair],
         )
@@ -607,10 +604,6 @@ class LedgerStore:
 
 def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" * len(values))
-
-
-def _pair_marks(pairs: Sequence[object]) -> str:
-    return ", ".join(["(?, ?)"] * len(pairs))
 
 
 _ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits"
