@@ -36,6 +36,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -368,11 +369,26 @@ async def _closed_loop(
 async def _open_loop(
     port: int, rate: float, requests: list[bytes], start: float, seconds: float, seed: int
 ) -> PhaseResult:
-    """Requests at Poisson arrival times; latency counts from the planned send time."""
+    """Requests at Poisson arrival times; latency counts from the planned send time.
+
+    A thread paces the sends with `time.sleep`, precise to tens of microseconds, and hands
+    each to the event loop as it falls due: the loop's own timers wake up to a millisecond
+    late (epoll's timeout is in whole milliseconds, rounded up), which would be counted as
+    the service's latency."""
     result = PhaseResult()
     idle: list[HttpConnection] = [await _connect(port) for _ in range(8)]
     rng = random.Random(seed)
-    tasks = set()
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+    schedule: list[tuple[float, bytes]] = []
+    planned = start
+    for raw in requests:
+        planned += rng.expovariate(rate)
+        if planned > start + seconds:
+            break
+        schedule.append((planned, raw))
+    else:
+        result.ran_out = True
 
     async def one(raw: bytes, planned: float) -> None:
         connection = idle.pop() if idle else await _connect(port)
@@ -386,17 +402,21 @@ async def _open_loop(
         result.note(status, body, 201, planned)
         idle.append(connection)
 
-    planned = start
-    for raw in requests:
-        planned += rng.expovariate(rate)
-        if planned > start + seconds:
-            break
-        await asyncio.sleep(max(0.0, planned - time.time()))
-        task = asyncio.create_task(one(raw, planned))
+    def launch(raw: bytes, planned: float) -> None:
+        task = loop.create_task(one(raw, planned))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
-    else:
-        result.ran_out = True
+
+    paced: asyncio.Future[None] = loop.create_future()
+
+    def pace() -> None:
+        for planned, raw in schedule:
+            time.sleep(max(0.0, planned - time.time()))
+            loop.call_soon_threadsafe(launch, raw, planned)
+        loop.call_soon_threadsafe(paced.set_result, None)
+
+    threading.Thread(target=pace, name="pacer", daemon=True).start()
+    await paced  # every launch ran before this (the loop runs its callbacks in order)
     await asyncio.gather(*tasks)
     for connection in idle:
         assert connection.transport is not None
