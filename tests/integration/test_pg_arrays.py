@@ -1,4 +1,5 @@
-"""The batch columns `ledger.persistence.pgarrays` encodes reach PostgreSQL unchanged."""
+"""PostgreSQL's side of the batch write path: the columns `ledger.persistence.pgarrays` encodes
+reach it unchanged, and a batch's turn sets how its statements are planned."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.pool import NullPool
 
 from ledger.persistence.database import make_engine
 from ledger.persistence.pgarrays import Blobs, Column, Int2s, Int8s, Texts, encode
+from tests.support import World
 
 CASES: list[tuple[Column, str]] = [
     (Int8s([1, -2, 2**63 - 1, -(2**63)]), "int8"),
@@ -52,3 +54,21 @@ def test_each_column_type_round_trips_through_postgresql(postgres_url: str) -> N
 def test_a_value_of_another_type_is_refused_not_sent(column: Column, error: type) -> None:
     with pytest.raises(error):
         encode(column)
+
+
+def test_a_batch_turn_keeps_plans_for_its_own_transaction_only(postgres_url: str) -> None:
+    """The batch's statements may reuse PostgreSQL's kept plans; the engine's setting (plan
+    each statement anew) is back once the batch ends, on the same pooled connection."""
+    world = World(postgres_url)
+    try:
+        with world.engine.connect() as connection:
+            mode = "SHOW plan_cache_mode"
+            assert connection.exec_driver_sql(mode).scalar() == "force_custom_plan"
+            connection.rollback()
+            with world.ledger.unit_of_work(connection=connection) as uow:
+                uow.store.wait_for_batch_turn()
+                assert connection.exec_driver_sql(mode).scalar() == "auto"
+                uow.commit()
+            assert connection.exec_driver_sql(mode).scalar() == "force_custom_plan"
+    finally:
+        world.close()
