@@ -24,6 +24,7 @@ import asyncio
 import queue
 import threading
 from concurrent.futures import Future
+from contextlib import suppress
 
 from sqlalchemy import Connection
 
@@ -60,13 +61,23 @@ class Batcher:
 
     async def post(self, record: SignedRecord) -> Posted:
         """The record's outcome once its batch is committed; raises its refusal."""
-        return await asyncio.wrap_future(self.submit(record))
+        future = _Awaited(asyncio.get_running_loop())
+        self._enqueue(record, future)
+        try:
+            return await future.waiter
+        except asyncio.CancelledError:
+            future.cancel()  # not posted if its batch has not started yet
+            raise
 
     def submit(self, record: SignedRecord) -> Future[Posted]:
+        future: Future[Posted] = Future()
+        self._enqueue(record, future)
+        return future
+
+    def _enqueue(self, record: SignedRecord, future: Future[Posted]) -> None:
         # Verified here, in the caller's thread, so that the writer thread (which also waits
         # for the write lock) only posts; a key this process has not read yet is left to it.
         key = verify_known_signatures(self.ledger, [record]).get(0)
-        future: Future[Posted] = Future()
         with self._lock:
             if self._thread is None:  # started on first use, in the worker process
                 self._queue = queue.SimpleQueue()
@@ -75,7 +86,6 @@ class Batcher:
                 )
                 self._thread.start()
             self._queue.put((record, key, future))
-        return future
 
     def close(self) -> None:
         """Posts what is queued, then stops the writer thread (a later `submit` restarts it)."""
@@ -140,6 +150,7 @@ class Batcher:
             for _, _, future in batch:
                 if not future.done():
                     future.set_exception(RuntimeError("the payment batch was not posted"))
+            _hand_over([future for _, _, future in batch])
 
     def _post_together(
         self, batch: list[_Job], jobs: queue.SimpleQueue[_Job | None] | None
@@ -189,3 +200,39 @@ class Batcher:
         except Exception as error:
             return error
         return outcome
+
+
+class _Awaited(Future[Posted]):
+    """The outcome of a job that an event loop awaits, as `waiter`, a future of that loop.
+
+    The writer thread hands a batch's outcomes to each loop in one call, where
+    `asyncio.wrap_future` would wake the loop once for each: about 15 µs of the loop's CPU
+    a payment."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self.loop = loop
+        self.waiter: asyncio.Future[Posted] = loop.create_future()
+
+
+def _hand_over(futures: list[Future[Posted]]) -> None:
+    """Passes the (resolved) outcomes awaited by event loops to them, one call a loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Awaited]] = {}
+    for future in futures:
+        if isinstance(future, _Awaited):
+            by_loop.setdefault(future.loop, []).append(future)
+    for loop, awaited in by_loop.items():
+        with suppress(RuntimeError):  # the loop has closed: nobody waits any more
+            loop.call_soon_threadsafe(_deliver, awaited)
+
+
+def _deliver(awaited: list[_Awaited]) -> None:
+    """In the awaiting loop: each outcome to its waiter, unless the request went away."""
+    for future in awaited:
+        if future.waiter.done():
+            continue
+        error = future.exception()
+        if error is None:
+            future.waiter.set_result(future.result())
+        else:
+            future.waiter.set_exception(error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import threading
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
@@ -183,6 +185,38 @@ def test_a_payment_queued_when_the_service_stops_is_still_posted(world: World) -
     closing.join()
     assert all(isinstance(outcome(f), Posted) for f in futures)
     assert world.balance(shop) == 3_00
+
+
+def test_an_awaited_payment_whose_request_went_away_before_its_batch_is_not_posted(
+    world: World,
+) -> None:
+    """`Batcher.post` (what the HTTP route awaits) gets its outcome from the writer thread;
+    a request cancelled while its payment still queues takes the payment back with it."""
+    alice, shop = world.resident(5_00), world.merchant()
+    first, second = world.transfer(alice, shop, 1_00), world.transfer(alice, shop, 2_00)
+    size = world.log_size()
+    batcher = Batcher(world.ledger)
+
+    async def scenario() -> Posted:
+        with log_held(world):  # the first payment waits for the log; the second queues
+            head = asyncio.create_task(batcher.post(first))
+            deadline = time.monotonic() + 30
+            while batcher.batches == 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)  # until the writer has taken it
+            gone = asyncio.create_task(batcher.post(second))
+            await asyncio.sleep(0.01)
+            gone.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await gone
+        return await head
+
+    try:
+        posted = asyncio.run(scenario())
+    finally:
+        batcher.close()
+    assert isinstance(posted, Posted) and posted.record.id == first.id
+    assert world.log_size() == size + 1
+    assert world.balance(shop) == 1_00
 
 
 def test_concurrent_payments_each_get_their_own_status_and_only_accepted_ones_are_written(
