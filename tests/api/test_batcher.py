@@ -39,8 +39,12 @@ from wallet_api.batcher import Batcher
 
 @contextmanager
 def log_held(world: World) -> Iterator[None]:
-    """Holds the log head in a writing transaction: the batcher's writer waits for it."""
+    """Holds the log head in a writing transaction, and on PostgreSQL the batch turn too: the
+    batcher's writer waits before it takes what queued meanwhile (as it waits for SQLite's
+    write lock), so what the test queues now is either taken with it or, if its request
+    went away first, left out."""
     with world.ledger.unit_of_work() as uow:
+        uow.store.wait_for_batch_turn()
         uow.store.lock_head()
         yield
 
