@@ -312,8 +312,13 @@ class Payments:
         self.accounts = accounts
 
     def sign(self, count: int) -> list[bytes]:
+        """`count` whole HTTP requests, ready to send."""
+        return [_post("/v1/transfers", body) for body in self.bodies(count)]
+
+    def bodies(self, count: int) -> list[bytes]:
+        """`count` signed transfer envelopes, as JSON."""
         now = int(time.time())
-        requests = []
+        bodies = []
         for _ in range(count):
             payer, key = self.rng.choice(self.payers)
             payee = self.rng.choice(self.accounts)
@@ -331,9 +336,8 @@ class Payments:
                 payreq=None,
                 ref=None,
             )
-            body = json.dumps(record.envelope(), separators=(",", ":")).encode()
-            requests.append(_post("/v1/transfers", body))
-        return requests
+            bodies.append(json.dumps(record.envelope(), separators=(",", ":")).encode())
+        return bodies
 
 
 async def _closed_loop(

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import random
 import sys
 import tempfile
 import time
@@ -32,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_http import scratch_postgres
+from bench_http import Payments, scratch_postgres
 from bench_ledger import HOST, UNIT, populate
 
 from ledger.persistence.store import LedgerStore
 from ledger.persistence.uow import UnitOfWork
-from ledger.records import SignedRecord, operation
-from ledger.signing import SigningKey, create_key_file
+from ledger.records import SignedRecord
+from ledger.signing import create_key_file
 from sou.server import create
 from wallet_api import batcher as batcher_module
 from wallet_api.batcher import Batcher
@@ -126,33 +124,6 @@ def instrumented(timings: Timings) -> Iterator[None]:
         yield
 
 
-def signed_payments(people: list[tuple[int, bytes]], count: int) -> list[bytes]:
-    rng = random.Random(1)
-    payers = [(number, SigningKey.from_private_bytes(raw)) for number, raw in people]
-    accounts = [number for number, _ in people]
-    now = int(time.time())
-    bodies = []
-    for _ in range(count):
-        payer, key = rng.choice(payers)
-        payee = rng.choice(accounts)
-        while payee == payer:
-            payee = rng.choice(accounts)
-        record = operation(
-            "transfer",
-            key=key,
-            host=HOST,
-            currency=UNIT,
-            now=now,
-            from_=str(payer),
-            to=str(payee),
-            amount=rng.randint(1, 500),
-            payreq=None,
-            ref=None,
-        )
-        bodies.append(json.dumps(record.envelope(), separators=(",", ":")).encode())
-    return bodies
-
-
 async def pay(app: Any, body: bytes) -> int:
     """One `POST /v1/transfers` through the ASGI app; its status."""
     scope = {
@@ -238,7 +209,7 @@ def bench(name: str, url: str, key_file: Path, args: argparse.Namespace) -> None
         SOU_UNIT_NAME="Bench",
     )
     warm = 100
-    bodies = signed_payments(people, warm + args.payments)
+    bodies = Payments(people, [number for number, _ in people], seed=1).bodies(warm + args.payments)
     timings: Timings = {}
     with instrumented(timings):
         app = create()
