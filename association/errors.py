@@ -141,6 +141,12 @@ class TopUpRefused(StatementError):
     code = "top-up-refused"
 
 
+class LineMatchRefused(StatementError):
+    """The statement line cannot be matched with this deposit, conversion or payout batch."""
+
+    code = "line-match-refused"
+
+
 # --- proofs of liabilities and the reserve statement --------------------------------------
 
 

@@ -9,7 +9,9 @@ window). A credit line bearing a member's creditor reference (RF, whose body is 
 account number) is a top-up: the treasurer signs a bank `conversion` for exactly that member
 and amount, and `post_bank_conversion` posts it and matches the line to it in the same unit of
 work, so that units are never created by bank transfer without the euros' line. Whatever is
-left, the treasurer resolves with a note (bank fees…). `reserve_check` is SPEC §3 invariant 3
+left, the treasurer matches by hand with what the ledger expects (`match_line`: a deposit
+the bank booked for another amount, a batch booked later than the window) or resolves with a
+note (bank fees…). `reserve_check` is SPEC §3 invariant 3
 as data: per bank account, the bank's latest closing balance against the ledger's, and what
 explains a difference.
 """
@@ -33,7 +35,7 @@ from association.bank_import import (
     statement_line,
     statement_lines,
 )
-from association.errors import LineNotOpen, TopUpRefused
+from association.errors import LineMatchRefused, LineNotOpen, TopUpRefused
 from association.matching import Expectation, Kind, match
 from association.rf import rf_reference
 from association.statements import StatementLine
@@ -50,6 +52,7 @@ from merchants.tables import PAYOUT_BATCHES, RECONVERSIONS
 __all__ = [
     "BankAccountCheck",
     "InTransit",
+    "match_line",
     "match_open_lines",
     "post_bank_conversion",
     "reserve_check",
@@ -222,13 +225,16 @@ def _as_line(view: LineView) -> StatementLine:
     return StatementLine(booked, booked, view.amount, view.label, view.reference)
 
 
-def _mark_matched(uow: LedgerUnitOfWork, line: LineView, target: str, now: int) -> None:
+def _mark_matched(
+    uow: LedgerUnitOfWork, line: LineView, target: str, now: int, note: str | None = None
+) -> None:
     kind, _, number = target.partition(":")
     where = (SL.c.statement == line.statement) & (SL.c.line == line.line) & (SL.c.status == "open")
     conn = uow.connection
     # The row lock of this update orders two treasurers matching the same line: the second
     # finds it matched and its whole unit of work (its conversion too) is rolled back.
-    done = conn.execute(update(SL).where(where).values(status="matched", **{kind: int(number)}))
+    values = {"status": "matched", kind: int(number), "note": note}
+    done = conn.execute(update(SL).where(where).values(**values))
     if done.rowcount != 1:
         raise LineNotOpen(
             f"line {line.line} of statement {line.statement} was matched meanwhile",
@@ -318,11 +324,14 @@ def post_bank_conversion(
     return posted
 
 
-def resolve_line(uow: LedgerUnitOfWork, *, statement: int, line: int, note: str) -> LineView:
-    """The treasurer explains a line nothing in the ledger accounts for (bank fees…)."""
+def _note(note: str) -> str:
     note = unicodedata.normalize("NFC", note).strip()
     if not 1 <= len(note) <= MAX_NOTE:
-        raise FormatError(f"a resolution note is 1 to {MAX_NOTE} characters")
+        raise FormatError(f"a note is 1 to {MAX_NOTE} characters")
+    return note
+
+
+def _open_line(uow: LedgerUnitOfWork, statement: int, line: int) -> LineView:
     found = statement_line(uow, statement=statement, line=line)
     if found.status != "open":
         raise LineNotOpen(
@@ -330,6 +339,62 @@ def resolve_line(uow: LedgerUnitOfWork, *, statement: int, line: int, note: str)
             statement=statement,
             line=line,
         )
+    return found
+
+
+def match_line(
+    uow: LedgerUnitOfWork,
+    *,
+    statement: int,
+    line: int,
+    entry: int | None = None,
+    batch: int | None = None,
+    note: str,
+    now: int,
+) -> LineView:
+    """The treasurer matches an open line by hand with a deposit or conversion (`entry`) or
+    a payout batch (`batch`) the ledger still expects on the line's bank account, whatever
+    the amounts, with a note saying why. The movement is no longer in transit, and a
+    difference of amounts stays in the reserve check as unexplained, for all to see. A line
+    bearing a member's creditor reference only ever stands for a conversion to that member.
+    """
+    if (entry is None) == (batch is None):
+        raise FormatError("a line is matched with one entry or one payout batch")
+    note = _note(note)
+    found = _open_line(uow, statement, line)
+    account = bank_account(uow, iban=_iban_of(uow, statement))
+    target = f"entry:{entry}" if entry is not None else f"batch:{batch}"
+    expected = {e.id: e for e, _ in _expectations(uow, account, set())}
+    expectation = expected.get(target)
+    if expectation is None:
+        raise LineMatchRefused(
+            f"the ledger expects no {target.replace(':', ' ')} on the bank account"
+            f" {account.iban} (matched already, or not a movement of that account)",
+            statement=statement,
+            line=line,
+        )
+    if (found.amount > 0) != (expectation.kind.sign > 0):
+        raise LineMatchRefused(
+            f"a {'credit' if found.amount > 0 else 'debit'} line cannot stand for a"
+            f" {expectation.kind.value}",
+            statement=statement,
+            line=line,
+        )
+    if found.member is not None and expectation.reference != rf_reference(found.member):
+        raise LineMatchRefused(
+            f"the line is a top-up for account {found.member}: only a conversion to that"
+            " account accounts for it",
+            statement=statement,
+            line=line,
+        )
+    _mark_matched(uow, found, target, now, note)
+    return statement_line(uow, statement=statement, line=line)
+
+
+def resolve_line(uow: LedgerUnitOfWork, *, statement: int, line: int, note: str) -> LineView:
+    """The treasurer explains a line nothing in the ledger accounts for (bank fees…)."""
+    note = _note(note)
+    _open_line(uow, statement, line)
     uow.connection.execute(
         update(SL)
         .where(SL.c.statement == statement, SL.c.line == line)

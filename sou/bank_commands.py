@@ -96,6 +96,38 @@ def bank_lines(only_open: bool, statement: int | None) -> None:
     click.echo(f"{len(views)} lines")
 
 
+@bank.command("check")
+def bank_check() -> None:
+    """The reserve check (SPEC §3 invariant 3): each bank account's statement balance against
+    the ledger, with what the ledger expects and the bank has not booked (in transit) and the
+    lines left open; then how many accounts balance."""
+    from association.reconciliation import reserve_check
+    from ledger.money import format_fr
+
+    ledger = _ledger()
+    try:
+        with ledger.unit_of_work(write=False) as uow:
+            checks = reserve_check(uow)
+    except SouError as error:
+        _fail(error)
+
+    def cents(amount: int | None) -> str:
+        return "none" if amount is None else format_fr(amount)
+
+    for c in checks:
+        click.echo(
+            f"{c.iban} reserve:{c.reserve}\tbank {cents(c.bank)}\tledger {format_fr(c.ledger)}"
+            f"\texpected {format_fr(c.expected)}\tunexplained {cents(c.unexplained)}"
+        )
+        for t in c.in_transit:
+            what = f"entry {t.entry}" if t.entry is not None else f"batch {t.batch}"
+            click.echo(f"  in transit\t{t.date}\t{format_fr(t.amount)}\t{t.kind} {what}")
+        for view in c.open_lines:
+            click.echo(f"  open line\t{_line_text(view)}")
+    balanced = sum(c.balanced for c in checks)
+    click.echo(f"{balanced} of {len(checks)} bank accounts balanced")
+
+
 @bank.command("resolve")
 @click.argument("statement", type=click.IntRange(1))
 @click.argument("line", type=click.IntRange(1))
@@ -105,6 +137,25 @@ def bank_resolve(statement: int, line: int, note: str) -> None:
     from association.reconciliation import resolve_line
 
     view = _write(lambda uow, now: resolve_line(uow, statement=statement, line=line, note=note))
+    click.echo(_line_text(view))
+
+
+@bank.command("match")
+@click.argument("statement", type=click.IntRange(1))
+@click.argument("line", type=click.IntRange(1))
+@click.option("--entry", type=click.IntRange(0), help="a deposit or bank conversion (log entry)")
+@click.option("--batch", type=click.IntRange(1), help="a payout batch")
+@click.argument("note")
+def bank_match(statement: int, line: int, entry: int | None, batch: int | None, note: str) -> None:
+    """Match a line by hand with what the ledger still expects (see `sou bank check`), with a
+    note; a difference of amounts stays in the reserve check, unexplained."""
+    from association.reconciliation import match_line
+
+    view = _write(
+        lambda uow, now: match_line(
+            uow, statement=statement, line=line, entry=entry, batch=batch, note=note, now=now
+        )
+    )
     click.echo(_line_text(view))
 
 

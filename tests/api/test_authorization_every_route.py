@@ -108,6 +108,7 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "POST /v1/bank-statements": (TREASURER, None),
     "GET /v1/bank-statements/1": (READERS, None),
     "POST /v1/bank-statements/1/lines/1/resolve": (TREASURER, {"note": "frais"}),
+    "POST /v1/bank-statements/1/lines/1/match": (TREASURER, {"batch": 1, "note": "x"}),
     "POST /v1/bank-statements/1/lines/1/conversion": (TREASURER, {}),
     "GET /v1/reserve/check": (READERS, None),
     "GET /v1/reserve/dashboard": (READERS, None),

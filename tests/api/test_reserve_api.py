@@ -98,6 +98,37 @@ def test_a_line_is_resolved_with_a_note_and_a_wrong_top_up_is_a_problem(
     assert (twice.status_code, problem(twice)) == (422, "line-not-open")
 
 
+def test_a_line_is_matched_by_hand_and_a_wrong_target_is_a_problem(
+    world: World, client: TestClient
+) -> None:
+    march(world, deposit=119_50)
+    headers = sign_in(client, world.treasurer)
+    number = post_file(client, headers, MARCH).json()["id"]
+    (digital,) = client.get("/v1/reserve/check", headers=headers).json()
+    (deposit,) = digital["in_transit"]
+    path = f"/v1/bank-statements/{number}/lines/1/match"
+    for body, status, kind in (
+        ({"batch": 1, "note": "x"}, 422, "line-match-refused"),  # matched at import already
+        ({"entry": deposit["entry"], "batch": 1, "note": "x"}, 400, "malformed"),
+        ({"entry": deposit["entry"], "note": ""}, 422, "invalid-request"),
+        ({"entry": deposit["entry"], "note": "x", "amount": 1}, 422, "invalid-request"),
+        ({"entry": 1.5, "note": "x"}, 422, "invalid-request"),
+    ):
+        refused = client.post(path, json=body, headers=headers)
+        assert (refused.status_code, problem(refused)) == (status, kind), body
+    assert (
+        client.get(f"/v1/bank-statements/{number}", headers=headers).json()["items"][0]["status"]
+        == "open"
+    )
+    note = "Bordereau de 119,50 €, la banque a compté 120,00 €"
+    matched = client.post(path, json={"entry": deposit["entry"], "note": note}, headers=headers)
+    assert matched.status_code == 200, matched.text
+    line = matched.json()
+    assert (line["status"], line["entry"], line["note"]) == ("matched", deposit["entry"], note)
+    (digital,) = client.get("/v1/reserve/check", headers=headers).json()
+    assert (digital["in_transit"], digital["unexplained"]) == ([], 50)
+
+
 def test_a_duplicate_file_is_a_conflict_and_writes_nothing(
     world: World, client: TestClient
 ) -> None:
@@ -143,6 +174,7 @@ ROUTES = [
     ("get", "/v1/bank-statements", None),
     ("get", "/v1/bank-statements/1", None),
     ("post", "/v1/bank-statements/1/lines/3/resolve", {"note": "frais"}),
+    ("post", "/v1/bank-statements/1/lines/1/match", {"entry": 1, "note": "x"}),
     ("get", "/v1/reserve/check", None),
 ]
 

@@ -63,3 +63,27 @@ def test_a_file_of_another_account_is_refused_by_the_command(sou: Sou) -> None:
     refused = sou("bank", "import", str(DATA / "csv_fr_montant_utf8_bom.csv"), ok=False)
     assert refused.exit_code == 1 and "error:" in refused.output
     assert sou.last_line("bank", "lines") == "0 lines"
+
+
+def test_the_reserve_check_and_a_match_by_hand_from_the_command_line(
+    sou: Sou, tmp_path: Path
+) -> None:
+    sou("db", "upgrade")
+    member = sou.last_line("admin", "account", "create", "--kind", "resident", "--name", "Léa")
+    sou("bank", "account", DIGITAL, "--reserve", "digital", "--label", "CIC")
+    statement = sou.last_line("bank", "import", str(statement_for(tmp_path, member)))
+    checked = sou("bank", "check").output.strip().splitlines()
+    assert checked[0].startswith(f"{DIGITAL} reserve:digital\tbank 23,80\tledger 0,00")
+    assert [x.split("\t")[0] for x in checked[1:3]] == ["  open line", "  open line"]
+    assert checked[-1] == "0 of 1 bank accounts balanced"
+
+    nothing = sou("bank", "match", statement, "2", "--batch", "1", "frais", ok=False)
+    assert nothing.exit_code == 1 and "expects no batch 1" in nothing.output
+    neither = sou("bank", "match", statement, "2", "frais", ok=False)
+    assert neither.exit_code == 1 and "one entry or one payout batch" in neither.output
+
+    sou("bank", "topup", statement, "1")
+    sou("bank", "resolve", statement, "2", "Frais bancaires de mars")
+    checked = sou("bank", "check").output.strip().splitlines()
+    assert "unexplained -1,20" in checked[0] and len(checked) == 2
+    assert checked[-1] == "0 of 1 bank accounts balanced"

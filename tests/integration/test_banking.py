@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import select
 
 from association.bank_import import (
     Imported,
@@ -30,6 +31,7 @@ from association.errors import (
     BrokenChain,
     DuplicateStatement,
     InvalidIban,
+    LineMatchRefused,
     LineNotOpen,
     MalformedStatement,
     TopUpRefused,
@@ -39,6 +41,7 @@ from association.errors import (
 )
 from association.reconciliation import (
     BankAccountCheck,
+    match_line,
     post_bank_conversion,
     reserve_check,
     resolve_line,
@@ -50,6 +53,7 @@ from ledger.records import SignedRecord
 from merchants.payouts import approve_batch, batch, request_reconversion, set_fee_rule
 from merchants.reconversion import FeeRule
 from merchants.sepa import Debtor
+from merchants.tables import RECONVERSIONS
 from tests.integration.test_rejections import refused
 from tests.support import Holder, World
 
@@ -105,27 +109,37 @@ def bank_conversion(world: World, to: Holder | str, cents: int) -> SignedRecord:
     )
 
 
-def march(world: World, *, registered: bool = True) -> Holder:
-    """The ledger the March statement reports on; returns the resident who tops up by bank."""
+def march(
+    world: World, *, registered: bool = True, deposit: int = 120_00, pay_out: bool = True
+) -> Holder:
+    """The ledger the March statement reports on; returns the resident who tops up by bank.
+    `deposit`: the office's deposit as the ledger books it; without `pay_out`, the
+    reconversion waits for `pay_out_march`."""
     alice = world.resident()
     assert alice.number == 1002  # the statement's RF13 1002
     shop = world.shop(balance=100_00)
     world.convert(alice, 20_00)
-    world.deposit(120_00)
+    world.deposit(deposit)
     with world.ledger.unit_of_work() as uow:
         rule = FeeRule.from_percent("business", "2 %")
         set_fee_rule(uow, rule=rule, membership_required=False, now=world.now)
         uow.commit()
     asked = world.record("reconversion", shop.key, from_=shop.account, amount=100_00, fee=2_00)
-    with world.ledger.unit_of_work() as uow:
-        request_reconversion(uow, record=asked, now=world.now)
-        payout = world.record("payout", world.treasurer.key, reconversion=asked.id, amount=98_00)
-        made = approve_batch(uow, payouts=[payout], debtor=ASSOCIATION, now=world.now)
-        uow.commit()
-    assert made.message_id == "SOU-RTZ-000001"
+    run(world, lambda uow: request_reconversion(uow, record=asked, now=world.now))
+    if pay_out:
+        pay_out_march(world, asked.id)
     if registered:
         register(world, DIGITAL, "digital")
     return alice
+
+
+def pay_out_march(world: World, reconversion: str) -> None:
+    payout = world.record("payout", world.treasurer.key, reconversion=reconversion, amount=98_00)
+    made = run(
+        world,
+        lambda uow: approve_batch(uow, payouts=[payout], debtor=ASSOCIATION, now=world.now),
+    )
+    assert made.message_id == "SOU-RTZ-000001"
 
 
 def batch_status(world: World) -> str:
@@ -297,6 +311,107 @@ def test_a_resolution_needs_a_note_and_an_existing_line(world: World) -> None:
         run(world, lambda uow: resolve_line(uow, statement=imported.id, line=3, note="  "))
     with refused(world, UnknownStatementLine):
         run(world, lambda uow: resolve_line(uow, statement=imported.id + 1, line=1, note="x"))
+
+
+def match_by_hand(
+    world: World,
+    statement: int,
+    line: int,
+    *,
+    entry: int | None = None,
+    batch: int | None = None,
+    note: str = "compté à part",
+) -> LineView:
+    return run(
+        world,
+        lambda uow: match_line(
+            uow, statement=statement, line=line, entry=entry, batch=batch, note=note, now=world.now
+        ),
+    )
+
+
+def test_a_deposit_the_bank_booked_for_another_amount_is_matched_by_hand(world: World) -> None:
+    """The office's slip said 119,50 €, the bank counted 120,00 €: the treasurer matches the
+    line with the deposit by hand, and the 50 cents stay in the reserve check, unexplained."""
+    march(world, deposit=119_50)
+    imported = import_file(world, MARCH)
+    assert (imported.matched, imported.open) == (1, 2)  # the payout batch only
+    digital = check(world)["digital"]
+    (deposit,) = digital.in_transit
+    assert (deposit.kind, deposit.amount, [x.line for x in digital.open_lines]) == (
+        "deposit",
+        119_50,
+        [1, 3],
+    )
+    assert deposit.entry is not None
+    note = "Bordereau de 119,50 €, la banque a compté 120,00 €"
+    line = match_by_hand(world, imported.id, 1, entry=deposit.entry, note=note)
+    assert (line.status, line.entry, line.batch, line.note) == (
+        "matched",
+        deposit.entry,
+        None,
+        note,
+    )
+    digital = check(world)["digital"]
+    assert digital.in_transit == ()
+    assert [x.line for x in digital.open_lines] == [3]  # the top-up, still to convert
+    assert (digital.unexplained, digital.balanced) == (50, False)
+    with refused(world, LineNotOpen):
+        match_by_hand(world, imported.id, 1, entry=deposit.entry)
+
+
+def test_a_payout_batch_approved_after_its_line_was_imported_is_matched_by_hand(
+    world: World,
+) -> None:
+    march(world, pay_out=False)
+    imported = import_file(world, MARCH)
+    assert (imported.matched, imported.open) == (1, 2)  # the deposit only
+    with world.ledger.unit_of_work(write=False) as uow:
+        reconversion = uow.connection.execute(select(RECONVERSIONS.c.record_id)).scalar_one()
+    pay_out_march(world, reconversion)
+    assert batch_status(world) == "approved"
+    line = match_by_hand(world, imported.id, 2, batch=1, note="Lot approuvé après le relevé")
+    assert (line.status, line.batch, line.amount) == ("matched", 1, -98_00)
+    assert batch_status(world) == "executed"  # SPEC §7, as when matched at import
+    digital = check(world)["digital"]
+    assert (digital.in_transit, [x.line for x in digital.open_lines]) == ((), [3])
+
+
+@pytest.mark.parametrize(
+    ("line", "target", "note", "error"),
+    [
+        (1, {"entry": "conversion"}, "x", LineMatchRefused),  # not a movement of the account
+        (1, {"batch": True}, "x", LineMatchRefused),  # its line is matched already
+        (3, {"entry": "deposit"}, "x", LineMatchRefused),  # a member's top-up is a conversion
+        (4, {"entry": "deposit"}, "x", UnknownStatementLine),
+        (2, {"entry": "deposit"}, "x", LineNotOpen),  # the payout's line, matched already
+        (1, {}, "x", FormatError),
+        (1, {"entry": "deposit", "batch": True}, "x", FormatError),
+        (1, {"entry": "deposit"}, "  ", FormatError),
+    ],
+)
+def test_a_line_is_matched_by_hand_only_with_what_the_ledger_expects_for_it(
+    world: World, line: int, target: dict[str, object], note: str, error: type[SouError]
+) -> None:
+    march(world, deposit=119_50)
+    imported = import_file(world, MARCH)
+    (deposit,) = check(world)["digital"].in_transit
+    conversion = world.convert(world.resident(), 5_00)  # credits the resident, not the bank
+    entries = {"deposit": deposit.entry, "conversion": conversion.index}
+    entry = entries[str(target["entry"])] if "entry" in target else None
+    batch = 1 if "batch" in target else None
+    with refused(world, error):
+        match_by_hand(world, imported.id, line, entry=entry, batch=batch, note=note)
+
+
+def test_a_debit_line_cannot_stand_for_a_deposit(world: World) -> None:
+    march(world, deposit=119_50)
+    march_statement = import_file(world, MARCH)
+    april = import_file(world, APRIL)  # one line: the bank's fee, a debit
+    (deposit,) = check(world)["digital"].in_transit
+    with refused(world, LineMatchRefused):
+        match_by_hand(world, april.id, 1, entry=deposit.entry)
+    assert [x.status for x in lines(world, march_statement.id)] == ["open", "matched", "open"]
 
 
 def paper_reserve(world: World) -> None:

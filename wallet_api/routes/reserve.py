@@ -31,6 +31,7 @@ from association.errors import MalformedStatement
 from association.reconciliation import (
     BankAccountCheck,
     InTransit,
+    match_line,
     post_bank_conversion,
     reserve_check,
     resolve_line,
@@ -106,6 +107,14 @@ class StatementDetailOut(StatementOut):
 
 
 class ResolveIn(Strict):
+    note: str = Field(min_length=1, max_length=280)
+
+
+class MatchIn(Strict):
+    """One of `entry` (a deposit or a bank conversion) and `batch` (a payout batch)."""
+
+    entry: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    batch: int | None = Field(default=None, ge=1, le=2**63 - 1)
     note: str = Field(min_length=1, max_length=280)
 
 
@@ -284,6 +293,31 @@ def post_resolve(
     resolved = resolve_line(uow, statement=number, line=line, note=body.note)
     uow.commit()
     return _line_out(resolved)
+
+
+@router.post("/bank-statements/{number}/lines/{line}/match")
+def post_match(
+    number: StatementNumber,
+    line: LineNumber,
+    body: MatchIn,
+    uow: UnitOfWorkDep,
+    device: OptionalDevice,
+) -> StatementLineOut:
+    """Matches a line by hand, with a note, with a deposit or bank conversion (`entry`) or a
+    payout batch (`batch`) the ledger still expects on its bank account (the reserve check's
+    `in_transit`). Amounts may differ: the difference stays unexplained in the reserve check."""
+    access.treasurer(device)
+    matched = match_line(
+        uow,
+        statement=number,
+        line=line,
+        entry=body.entry,
+        batch=body.batch,
+        note=body.note,
+        now=uow.ledger.clock(),
+    )
+    uow.commit()
+    return _line_out(matched)
 
 
 @router.post("/bank-statements/{number}/lines/{line}/conversion", status_code=201)
