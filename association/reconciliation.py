@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Row, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from association.bank_import import (
     BankAccountView,
@@ -234,7 +235,14 @@ def _mark_matched(
     # The row lock of this update orders two treasurers matching the same line: the second
     # finds it matched and its whole unit of work (its conversion too) is rolled back.
     values = {"status": "matched", kind: int(number), "note": note}
-    done = conn.execute(update(SL).where(where).values(**values))
+    try:
+        done = conn.execute(update(SL).where(where).values(**values))
+    except IntegrityError as error:  # another line took the same entry or batch meanwhile
+        raise LineMatchRefused(
+            f"the {kind} {number} was matched with another line meanwhile",
+            statement=line.statement,
+            line=line.line,
+        ) from error
     if done.rowcount != 1:
         raise LineNotOpen(
             f"line {line.line} of statement {line.statement} was matched meanwhile",

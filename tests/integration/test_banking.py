@@ -404,6 +404,45 @@ def test_a_line_is_matched_by_hand_only_with_what_the_ledger_expects_for_it(
         match_by_hand(world, imported.id, line, entry=entry, batch=batch, note=note)
 
 
+def test_two_treasurers_matching_two_lines_with_one_deposit_at_once_match_one(
+    world: World,
+) -> None:
+    """The first holds its unit of work open; the second, matching another line with the
+    same deposit meanwhile, must be refused (PostgreSQL: by the unique index on the lines'
+    entry, once the first commits; SQLite: it waits for the write lock)."""
+    march(world, deposit=119_50)
+    text = (  # the bank counted the office's cash in two lots, neither the deposit's amount
+        f"Compte;{DIGITAL}\r\n"
+        "Solde initial;28/02/2026;0,00 €\r\n"
+        "Date opération;Date valeur;Libellé;Montant;Référence\r\n"
+        "02/03/2026;02/03/2026;VERSEMENT ESPECES;60,00;B1\r\n"
+        "02/03/2026;02/03/2026;VERSEMENT ESPECES;59,50;B2\r\n"
+        "Solde final;31/03/2026;119,50 €\r\n"
+    )
+    data = text.encode()
+    imported = run(world, lambda uow: import_statement(uow, data=data, now=world.now))
+    assert (imported.matched, imported.open) == (0, 2)
+    (deposit, _batch) = check(world)["digital"].in_transit
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            match_by_hand(world, imported.id, 2, entry=deposit.entry)
+            outcome.append(None)
+        except LineMatchRefused as error:
+            outcome.append(error)
+
+    with world.ledger.unit_of_work() as uow:
+        match_line(uow, statement=imported.id, line=1, entry=deposit.entry, note="x", now=1)
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)  # it waits for this unit of work's locks
+        uow.commit()
+    racer.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], LineMatchRefused)
+    assert [x.status for x in lines(world, imported.id)] == ["matched", "open"]
+
+
 def test_a_debit_line_cannot_stand_for_a_deposit(world: World) -> None:
     march(world, deposit=119_50)
     march_statement = import_file(world, MARCH)
