@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,9 @@ class Service:
         return json.loads(body)
 
 
-@pytest.fixture(scope="session")
-def service(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """One service for all the browser tests (each test opens its own accounts)."""
-    tmp_path = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def serving(templates: Templates, tmp_path: Path) -> Iterator[Service]:
+    """The service on a fresh SQLite ledger in `tmp_path`, until the block ends."""
     key_file = tmp_path / "ledger.key"
     with templates.database("sqlite", tmp_path) as url:
         world = World(url, ledger_key=create_key_file(key_file))
@@ -101,6 +101,21 @@ def service(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> I
                 yield Service(base, world)
         finally:
             world.close()
+
+
+@pytest.fixture(scope="session")
+def service(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One service for all the browser tests (each test opens its own accounts)."""
+    with serving(templates, tmp_path_factory.mktemp("e2e")) as running:
+        yield running
+
+
+@pytest.fixture
+def own_service(templates: Templates, tmp_path: Path) -> Iterator[Service]:
+    """A service of the test's own, for what would change every test's books (the reserve's
+    bank statements)."""
+    with serving(templates, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-// The association's console: the reserve dashboard, the compliance panel and the latest signed
-// reserve statement, read with this device's treasurer or auditor key; the treasurer publishes.
+// The association's console: the reserve dashboard, the bank statement lines left to account
+// for, the compliance panel and the latest signed reserve statement, read with this device's
+// treasurer or auditor key; the treasurer matches or resolves lines and publishes.
 
 import { api } from "./api.js";
 import { readingToken } from "./device.js";
@@ -41,6 +42,19 @@ const TEXT = {
     summary: "État du {date} : {status}. Passif {liabilities} €, réserve {reserve} €, écart {diff} €.",
     shortfall: " INSUFFISANCE : la banque détient {shortfall} € de moins que les unités en circulation.",
     month: "Mois",
+    reconcile: "Lignes de relevé à rapprocher",
+    "reconcile-help": "Rapprochez chaque ligne avec ce que le registre attend, même d’un autre montant (l’écart reste affiché), ou justifiez-la par une note.",
+    "all-matched": "Aucune ligne ouverte.",
+    line: "{date} · {amount} € · {label}",
+    "top-up": " (virement du compte {member} : à convertir avec sou bank topup)",
+    with: "Rapprocher avec",
+    "no-match": "rien : justifier par la note",
+    deposit: "dépôt",
+    conversion: "conversion",
+    "payout-batch": "lot de reconversions",
+    transit: "{kind} de {amount} € du {date}",
+    note: "Note",
+    save: "Enregistrer",
   },
   en: {
     title: "Association console",
@@ -73,11 +87,25 @@ const TEXT = {
     summary: "Statement of {date}: {status}. Liabilities {liabilities} €, reserve {reserve} €, difference {diff} €.",
     shortfall: " SHORTFALL: the bank holds {shortfall} € less than the units in circulation.",
     month: "Month",
+    reconcile: "Statement lines to match",
+    "reconcile-help": "Match each line with what the ledger expects, even of another amount (the difference stays shown), or explain it with a note.",
+    "all-matched": "No open line.",
+    line: "{date} · {amount} € · {label}",
+    "top-up": " (transfer from account {member}: convert it with sou bank topup)",
+    with: "Match with",
+    "no-match": "nothing: explain with the note",
+    deposit: "deposit",
+    conversion: "conversion",
+    "payout-batch": "reconversion batch",
+    transit: "{kind} of {amount} € on {date}",
+    note: "Note",
+    save: "Save",
   },
 };
 let ledger = null;
 let device = null;
 let figures = null;
+let checks = [];
 
 function tr(key, vars = {}) {
   const lang = document.documentElement.lang === "en" ? "en" : "fr";
@@ -136,6 +164,71 @@ function renderFigures(d) {
       ),
     ),
   );
+}
+
+function lineForm(line, transit) {
+  const form = document.createElement("form");
+  form.className = "line";
+  const id = `line-${line.statement}-${line.line}`;
+  const what = document.createElement("p");
+  what.textContent =
+    tr("line", { date: line.date, amount: formatCents(line.amount), label: line.label }) +
+    (line.member ? tr("top-up", { member: line.member }) : "");
+  form.append(what);
+  if (device.role !== "treasurer") return form;
+  const choose = document.createElement("label");
+  choose.htmlFor = `${id}-target`;
+  choose.textContent = tr("with");
+  const select = document.createElement("select");
+  select.id = `${id}-target`;
+  select.name = "target";
+  select.append(new Option(tr("no-match"), ""));
+  for (const t of transit.filter((t) => t.amount > 0 === line.amount > 0)) {
+    const target = t.entry !== null ? `entry:${t.entry}` : `batch:${t.batch}`;
+    const label = tr("transit", { kind: tr(t.kind), amount: formatCents(Math.abs(t.amount)), date: t.date });
+    select.append(new Option(label, target));
+  }
+  const noteLabel = document.createElement("label");
+  noteLabel.htmlFor = `${id}-note`;
+  noteLabel.textContent = tr("note");
+  const note = document.createElement("input");
+  note.id = `${id}-note`;
+  note.name = "note";
+  note.required = true;
+  note.maxLength = 280;
+  note.autocomplete = "off";
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.textContent = tr("save");
+  form.append(choose, select, noteLabel, note, save);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(save, () => account(line, select.value, note.value));
+  });
+  return form;
+}
+
+function renderLines() {
+  const forms = checks.flatMap((c) => c.open_lines.map((line) => lineForm(line, c.in_transit)));
+  if (forms.length) {
+    $("lines").replaceChildren(...forms);
+  } else {
+    const none = document.createElement("p");
+    none.textContent = tr("all-matched");
+    $("lines").replaceChildren(none);
+  }
+}
+
+async function account(line, target, note) {
+  const token = await readingToken(SLOT, device, ledger.host);
+  const path = `/v1/bank-statements/${line.statement}/lines/${line.line}`;
+  if (target) {
+    const [kind, number] = target.split(":");
+    await api(`${path}/match`, { method: "POST", token, body: { [kind]: Number(number), note } });
+  } else {
+    await api(`${path}/resolve`, { method: "POST", token, body: { note } });
+  }
+  await load();
 }
 
 function renderHistory(points) {
@@ -213,6 +306,7 @@ function render() {
   document.title = `Sou · ${tr("title")}`;
   if (!figures) return;
   renderFigures(figures);
+  renderLines();
   renderHistory(figures.history);
   renderCompliance(figures.compliance);
   renderStatement(figures.latest_statement);
@@ -220,7 +314,10 @@ function render() {
 
 async function load() {
   const token = await readingToken(SLOT, device, ledger.host);
-  figures = await api("/v1/reserve/dashboard", { token });
+  [figures, checks] = await Promise.all([
+    api("/v1/reserve/dashboard", { token }),
+    api("/v1/reserve/check", { token }),
+  ]);
   render();
 }
 
