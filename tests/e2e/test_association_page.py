@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from association.bank_import import import_statement, register_bank_account, statement_lines
 from association.reserve_statement import verify_statement
+from association.rf import rf_reference
 from tests.e2e.conftest import Service
 from tests.e2e.test_pages import enrol
 from tests.integration.test_banking import DIGITAL
@@ -37,13 +38,15 @@ def test_the_treasurer_sees_the_reserve_and_publishes_a_signed_statement(
     expect(page.locator("#statement-summary")).to_contain_text("Statement of 2031-01-31: OK")
 
 
-def test_the_treasurer_matches_a_statement_line_of_another_amount_and_explains_a_fee(
+def test_the_treasurer_converts_a_top_up_matches_a_deposit_of_another_amount_and_explains_a_fee(
     own_service: Service, new_page: NewPage
 ) -> None:
-    """The office deposited 119,50 €, the bank booked 120,00 €, then took a 1,20 € fee."""
+    """A member's transfer of 25,00 € becomes their units; the office deposited 119,50 €, the
+    bank booked 120,00 €; then the bank took a 1,20 € fee."""
     service = own_service
     world = service.world
     service.open_account("resident", "Inès Durand", balance=119_50)  # cash at the office
+    member = service.open_account("resident", "Léa Martin")
     deposit = world.deposit(119_50)
     with world.ledger.unit_of_work() as uow:
         register_bank_account(uow, iban=DIGITAL, reserve="digital", label="CIC")
@@ -52,19 +55,23 @@ def test_the_treasurer_matches_a_statement_line_of_another_amount_and_explains_a
         f"Compte;{DIGITAL}\r\n"
         "Solde initial;28/02/2026;0,00 €\r\n"
         "Date opération;Date valeur;Libellé;Montant;Référence\r\n"
+        f"01/03/2026;01/03/2026;VIR SEPA RECU /DE Léa /REF {rf_reference(member)};25,00;B0\r\n"
         "02/03/2026;02/03/2026;VERSEMENT ESPECES;120,00;B1\r\n"
         "05/03/2026;05/03/2026;FRAIS TENUE DE COMPTE;-1,20;B2\r\n"
-        "Solde final;31/03/2026;118,80 €\r\n"
+        "Solde final;31/03/2026;143,80 €\r\n"
     )
     with world.ledger.unit_of_work() as uow:
         imported = import_statement(uow, data=text.encode(), now=world.now)
         uow.commit()
-    assert (imported.matched, imported.open) == (0, 2)
+    assert (imported.matched, imported.open) == (0, 3)
     association = service.open_account("association", "Association de la monnaie")
     page = new_page()
     enrol(page, service.url + "/association", service.enrolment_code(association, "treasurer"))
     lines = page.locator("#lines form")
+    expect(lines).to_have_count(3)
+    page.get_by_role("button", name=f"Convertir en 25,00 unités pour le compte {member}").click()
     expect(lines).to_have_count(2)
+    assert service.balance(member) == 25_00
     first = lines.nth(0)
     expect(first).to_contain_text("120,00 € · VERSEMENT ESPECES")
     first.get_by_label("Rapprocher avec").select_option(f"entry:{deposit.index}")
@@ -80,7 +87,9 @@ def test_the_treasurer_matches_a_statement_line_of_another_amount_and_explains_a
     expect(page.locator("#banks li")).to_contain_text("écart -0,70")
     with world.ledger.unit_of_work(write=False) as uow:
         done = statement_lines(uow, statement=imported.id)
-    assert [(x.status, x.entry, x.note) for x in done] == [
-        ("matched", deposit.index, "Bordereau de 119,50 €, la banque a compté 120,00 €"),
-        ("resolved", None, "Frais de tenue de compte"),
+    assert [(x.status, x.note) for x in done] == [
+        ("matched", None),
+        ("matched", "Bordereau de 119,50 €, la banque a compté 120,00 €"),
+        ("resolved", "Frais de tenue de compte"),
     ]
+    assert done[1].entry == deposit.index

@@ -2,14 +2,16 @@
 // for, the compliance panel and the latest signed reserve statement, read with this device's
 // treasurer or auditor key; the treasurer matches or resolves lines and publishes.
 
-import { api } from "./api.js";
+import { api, serverNow } from "./api.js";
 import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { onLanguage, setUpLanguage } from "./i18n.js";
 import { formatCents } from "./money.js";
+import { newNonce, rfc3339, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 
 const SLOT = "association";
+const WINDOW = 300; // seconds between a signed record's `created` and `expires`
 const TEXT = {
   fr: {
     title: "Console de l’association",
@@ -46,7 +48,8 @@ const TEXT = {
     "reconcile-help": "Rapprochez chaque ligne avec ce que le registre attend, même d’un autre montant (l’écart reste affiché), ou justifiez-la par une note.",
     "all-matched": "Aucune ligne ouverte.",
     line: "{date} · {amount} € · {label}",
-    "top-up": " (virement du compte {member} : à convertir avec sou bank topup)",
+    "top-up": " (virement du compte {member})",
+    convert: "Convertir en {amount} unités pour le compte {member}",
     with: "Rapprocher avec",
     "no-match": "rien : justifier par la note",
     deposit: "dépôt",
@@ -91,7 +94,8 @@ const TEXT = {
     "reconcile-help": "Match each line with what the ledger expects, even of another amount (the difference stays shown), or explain it with a note.",
     "all-matched": "No open line.",
     line: "{date} · {amount} € · {label}",
-    "top-up": " (transfer from account {member}: convert it with sou bank topup)",
+    "top-up": " (transfer from account {member})",
+    convert: "Convert into {amount} units for account {member}",
     with: "Match with",
     "no-match": "nothing: explain with the note",
     deposit: "deposit",
@@ -200,12 +204,46 @@ function lineForm(line, transit) {
   const save = document.createElement("button");
   save.type = "submit";
   save.textContent = tr("save");
+  if (line.member) {
+    // A member's transfer: the treasurer signs the bank conversion that credits their units.
+    const convert = document.createElement("button");
+    convert.type = "button";
+    convert.textContent = tr("convert", { amount: formatCents(line.amount), member: line.member });
+    convert.addEventListener("click", () => busy(convert, () => topUp(line)));
+    form.append(convert);
+  }
   form.append(choose, select, noteLabel, note, save);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(save, () => account(line, select.value, note.value));
   });
   return form;
+}
+
+/** Signs the bank `conversion` of a member's top-up line with this device's key and posts
+ * it: the line is converted once (a second try is refused as the line is matched). */
+async function topUp(line) {
+  const now = serverNow();
+  const record = {
+    v: 1,
+    type: "conversion",
+    ledger: ledger.host.toLowerCase(),
+    currency: ledger.currency,
+    nonce: newNonce(),
+    kid: device.kid,
+    created: rfc3339(now),
+    expires: rfc3339(now + WINDOW),
+    memo: "",
+    method: "bank",
+    office: null,
+    to: String(line.member),
+    amount: line.amount,
+  };
+  const { envelope } = await signRecord("conversion", record, device.privateKey);
+  const token = await readingToken(SLOT, device, ledger.host);
+  const path = `/v1/bank-statements/${line.statement}/lines/${line.line}/conversion`;
+  await api(path, { method: "POST", token, body: envelope });
+  await load();
 }
 
 function renderLines() {
