@@ -8,6 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from association.bank_import import import_statement, register_bank_account, statement_lines
+from association.reconciliation import resolve_line
 from association.reserve_statement import verify_statement
 from association.rf import rf_reference
 from tests.e2e.conftest import Service
@@ -69,20 +70,23 @@ def test_the_treasurer_converts_a_top_up_matches_a_deposit_of_another_amount_and
     enrol(page, service.url + "/association", service.enrolment_code(association, "treasurer"))
     lines = page.locator("#lines form")
     expect(lines).to_have_count(3)
-    page.get_by_role("button", name=f"Convertir en 25,00 unités pour le compte {member}").click()
-    expect(lines).to_have_count(2)
-    assert service.balance(member) == 25_00
-    first = lines.nth(0)
-    expect(first).to_contain_text("120,00 € · VERSEMENT ESPECES")
-    first.get_by_label("Rapprocher avec").select_option(f"entry:{deposit.index}")
-    first.get_by_label("Note").fill("Bordereau de 119,50 €, la banque a compté 120,00 €")
-    first.get_by_role("button", name="Enregistrer").click()
-    expect(lines).to_have_count(1)
-    fee = lines.nth(0)
+    fee = lines.nth(2)
     expect(fee).to_contain_text("-1,20 € · FRAIS TENUE DE COMPTE")
-    expect(fee.get_by_label("Rapprocher avec").locator("option")).to_have_count(1)
-    fee.get_by_label("Note").fill("Frais de tenue de compte")
+    expect(fee.get_by_label("Rapprocher avec").locator("option")).to_have_count(1)  # a debit
+    with world.ledger.unit_of_work() as uow:  # another treasurer explains it meanwhile
+        resolve_line(uow, statement=imported.id, line=3, note="Frais de tenue de compte")
+        uow.commit()
+    fee.get_by_label("Note").fill("Frais")
     fee.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#message")).to_contain_text("Cette ligne est déjà rapprochée ou justifiée")
+    page.get_by_role("button", name=f"Convertir en 25,00 unités pour le compte {member}").click()
+    expect(lines).to_have_count(1)
+    assert service.balance(member) == 25_00
+    deposit_line = lines.nth(0)
+    expect(deposit_line).to_contain_text("120,00 € · VERSEMENT ESPECES")
+    deposit_line.get_by_label("Rapprocher avec").select_option(f"entry:{deposit.index}")
+    deposit_line.get_by_label("Note").fill("Bordereau de 119,50 €, la banque a compté 120,00 €")
+    deposit_line.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#lines")).to_have_text("Aucune ligne ouverte.")
     expect(page.locator("#banks li")).to_contain_text("écart -0,70")
     with world.ledger.unit_of_work(write=False) as uow:

@@ -115,6 +115,9 @@ const STRINGS = {
     "problem.day-closed": "Cette journée est déjà clôturée.",
     "problem.day-not-started": "Cette journée n’a pas encore commencé.",
     "problem.invalid-day": "Date ou période refusée",
+    "problem.line-match-refused": "Ce rapprochement est refusé",
+    "problem.line-not-open": "Cette ligne est déjà rapprochée ou justifiée",
+    "problem.top-up-refused": "Cette conversion ne correspond pas à la ligne",
   },
   en: {
     "lang.other": "Français",
@@ -229,6 +232,9 @@ const STRINGS = {
     "problem.day-closed": "This day is already closed.",
     "problem.day-not-started": "This day has not started yet.",
     "problem.invalid-day": "Date or period refused",
+    "problem.line-match-refused": "This match is refused",
+    "problem.line-not-open": "This line is already matched or explained",
+    "problem.top-up-refused": "This conversion does not account for the line",
   },
 };
 
