@@ -7,10 +7,12 @@ them equal. The coverage ratio is given in whole basis points, rounded down, so 
 means fully covered and no float is ever involved. Payouts payable and fees earned are shown
 apart: they are euros held in the bank that back no unit.
 
-The paper-note *stock* of an office (notes printed and delivered, not yet handed out) is not
-in the log, which knows money only (SPEC §3: notes in stock are inventory). What the log does
-know, per office, is the notes it put into circulation (`paper_issue`) and the notes it took
-back (`paper_exchange`); the dashboard gives both and says the stock is not derivable.
+The paper-note *stock* of an office (notes delivered, not yet handed out) is not in the log,
+which knows money only (SPEC §3: notes in stock are inventory): the treasurer records the
+notes delivered to each office beside it (`association.offices.record_note_delivery`). The
+log knows, per office, the notes it put into circulation (`paper_issue`) and the notes it
+took back (`paper_exchange`); the stock is delivered − issued + taken back, and a negative
+stock means notes handed out that no delivery accounts for.
 
 Each reserve bank account's check (its latest statement against the ledger, what is in
 transit and what is unexplained) comes from `association.reconciliation.reserve_check`.
@@ -31,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 
 from association.compliance import Compliance, compliance, outstanding_digital
+from association.offices import notes_delivered
 from association.reconciliation import BankAccountCheck, reserve_check
 from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS, RESERVE_STATEMENTS
 from ledger.accounts import BACKING_KINDS, HOLDER_KINDS
@@ -61,6 +64,8 @@ class Office:
     cash: int
     paper_issued: int  # notes put into circulation by this office (paper_issue)
     paper_exchanged: int  # notes taken back for digital units (paper_exchange)
+    notes_delivered: int  # notes the association handed to it, less those it took back
+    paper_stock: int  # delivered - issued + taken back: the notes it should hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ class Dashboard:
     compliance: Compliance
     latest_statement: LatestStatement | None
     banks: tuple[BankAccountCheck, ...]  # SPEC §3 invariant 3, per reserve bank account
-    paper_stock_known: bool = False  # see the module's docstring
+    paper_stock_known: bool = True  # from the deliveries recorded (see the module's docstring)
 
     @property
     def circulation(self) -> int:
@@ -215,19 +220,24 @@ def _reserves_and_offices(
         for r in uow.connection.execute(select(BANK_ACCOUNTS))
     }
     paper = _paper_by_office(uow)
+    delivered = notes_delivered(uow)
     reserves, offices, others = [], [], {}
     for number, kind, name, holder, balance in _accounts(uow):
         if kind == "reserve":
             iban, label = banks.get(number, (None, None))
             reserves.append(ReserveAccount(number, name or str(number), balance, iban, label))
         elif kind == "office_cash":
+            issued, taken_back = paper[(number, "paper_issue")], paper[(number, "paper_exchange")]
+            received = delivered.get(number, 0)
             offices.append(
                 Office(
                     number,
                     holder or name or str(number),
                     balance,
-                    paper[(number, "paper_issue")],
-                    paper[(number, "paper_exchange")],
+                    issued,
+                    taken_back,
+                    received,
+                    received - issued + taken_back,
                 )
             )
         else:

@@ -8,14 +8,20 @@ conversion is the treasurer's, posted against the statement line that shows the 
 can never be recorded here without euros received. It also reads an office's figures, and
 gives a member what their bank needs to top up by transfer: the association's reserve account
 and the member's ISO 11649 reference, as text and as an EPC QR payload.
+
+The paper notes the association hands to an office (or takes back from it) are inventory,
+not money (SPEC §3), so they are not in the log: the treasurer records each delivery here,
+and an office's stock of notes is what it received, less what it issued (`paper_issue`),
+plus what it took back for digital units (`paper_exchange`).
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from association.epc_qr import TransferCode, epc_payload
 from association.errors import (
@@ -24,12 +30,13 @@ from association.errors import (
     NotAnOfficeOperation,
 )
 from association.rf import format_rf, rf_reference
+from association.tables import NOTE_DELIVERIES
 from ledger.accounts import SYSTEM_ACCOUNTS
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import InvalidTransfer, UnknownAccount
+from ledger.errors import FormatError, InvalidTransfer, UnknownAccount
 from ledger.persistence.tables import ENTRIES, POSTINGS
 from ledger.posting import Posted, post_record
-from ledger.records import SignedRecord
+from ledger.records import MAX_AMOUNT, SignedRecord
 from merchants.sepa import Debtor
 
 OFFICE_OPERATIONS = ("conversion", "paper_issue", "paper_exchange", "deposit")
@@ -107,6 +114,41 @@ def _paper_exchanged(uow: LedgerUnitOfWork, *, office: int) -> int:
         if record["office"] == str(office):
             total += int(amount)
     return total
+
+
+MAX_NOTE = 280
+
+
+def record_note_delivery(
+    uow: LedgerUnitOfWork, *, office: int, amount: int, note: str, kid: str, now: int
+) -> int:
+    """Records notes (face value in cents) handed to an office, or taken back from it when
+    negative, with a note (the notes' serial numbers, the courier…); returns the office's
+    notes received in all."""
+    account = uow.store.account(office)
+    if account is None or account.kind != "office_cash":
+        raise UnknownAccount(f"no exchange office {office}", account=str(office))
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < abs(amount) <= MAX_AMOUNT:
+        raise FormatError("notes delivered are a non-zero number of cents")
+    note = unicodedata.normalize("NFC", note).strip()
+    if not 1 <= len(note) <= MAX_NOTE:
+        raise FormatError(f"a note is 1 to {MAX_NOTE} characters")
+    uow.connection.execute(
+        insert(NOTE_DELIVERIES).values(
+            office=office, amount=amount, note=note, kid=kid, recorded=now
+        )
+    )
+    return notes_delivered(uow).get(office, 0)
+
+
+def notes_delivered(uow: LedgerUnitOfWork) -> dict[int, int]:
+    """Cents of notes each office received from the association, less those it gave back."""
+    rows = uow.connection.execute(
+        select(NOTE_DELIVERIES.c.office, func.sum(NOTE_DELIVERIES.c.amount)).group_by(
+            NOTE_DELIVERIES.c.office
+        )
+    )
+    return {int(office): int(total) for office, total in rows}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """The association's tables: the reserve's bank accounts and statements, reserve statements,
-and the auditor's time-boxed access.
+the auditor's time-boxed access, and the paper notes delivered to the exchange offices.
 
 None of this is in the log. Statement files are kept whole with their SHA-256 (a second
 import of the same file is refused); each statement line is matched to the log entry or the
@@ -130,6 +130,26 @@ class AuditorVisit(Base):
     status: Mapped[int] = mapped_column(Integer)
 
 
+class NoteDelivery(Base):
+    """Paper notes (their face value in cents) the association handed to an exchange office;
+    negative, notes it took back from it. Inventory, not money (SPEC §3): the office's stock
+    is what it received, less what it issued, plus what it took back for digital units."""
+
+    __tablename__ = "note_deliveries"
+    __table_args__ = (CheckConstraint("amount <> 0", name="amount"),)
+    # INTEGER on SQLite, where only that type makes the key an auto-numbered rowid
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    office: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT"), index=True
+    )
+    amount: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    kid: Mapped[str] = mapped_column(String(8))  # the treasurer's device that recorded it
+    recorded: Mapped[int] = mapped_column(BigInteger)
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -140,3 +160,4 @@ STATEMENT_LINES = _table(StatementLine)
 RESERVE_STATEMENTS = _table(ReserveStatementRow)
 AUDITOR_GRANTS = _table(AuditorGrant)
 AUDITOR_VISITS = _table(AuditorVisit)
+NOTE_DELIVERIES = _table(NoteDelivery)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from association.offices import record_note_delivery
 from ledger.admin import enrol_device, issue_enrolment_code, open_account
 from ledger.context import Ledger
 from ledger.errors import SouError
@@ -177,6 +178,7 @@ class Pilot:
     batches: list[int] = field(default_factory=list)
     office_cash: dict[int, int] = field(default_factory=dict)
     paper_cash: dict[int, int] = field(default_factory=dict)
+    note_stock: dict[int, int] = field(default_factory=dict)  # notes in each office's drawer
     counts: dict[str, int] = field(default_factory=dict)
 
     def record(self, record_type: str, key: SigningKey, **fields: Any) -> SignedRecord:
@@ -328,6 +330,22 @@ def _pay(
     return record
 
 
+def _deliver_notes(pilot: Pilot, office: int, cents: int) -> None:
+    """The association hands a lot of printed notes to an office (inventory, beside the log)."""
+    assert pilot.treasurer is not None
+    with pilot.ledger.unit_of_work() as uow:
+        record_note_delivery(
+            uow,
+            office=office,
+            amount=cents,
+            note="Lot de billets imprimés",
+            kid=pilot.treasurer.key.kid,
+            now=pilot.now,
+        )
+        uow.commit()
+    pilot.note_stock[office] = pilot.note_stock.get(office, 0) + cents
+
+
 def _morning(pilot: Pilot, day: int) -> list[SignedRecord]:
     rng, records = pilot.rng, []
     for resident in pilot.residents:
@@ -336,6 +354,9 @@ def _morning(pilot: Pilot, day: int) -> list[SignedRecord]:
     if day % 7 == 1:  # paper notes for the week, at each office
         for office in pilot.offices:
             amount = rng.choice((200, 300, 500)) * 100
+            if pilot.note_stock.get(office.number, 0) < amount:
+                _deliver_notes(pilot, office.number, 2_000_00)
+            pilot.note_stock[office.number] -= amount
             pilot.paper_cash[office.number] += amount
             records.append(
                 pilot.record("paper_issue", office.key, office=str(office.number), amount=amount)
@@ -400,6 +421,7 @@ def _evening(pilot: Pilot, day: int) -> list[SignedRecord]:
         office, resident = rng.choice(pilot.offices), rng.choice(pilot.residents)
         amount = rng.choice((10, 20, 50)) * 100
         resident.balance += amount
+        pilot.note_stock[office.number] = pilot.note_stock.get(office.number, 0) + amount
         records.append(
             pilot.record(
                 "paper_exchange",

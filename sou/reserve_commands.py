@@ -51,12 +51,12 @@ def _dashboard_lines(d: Dashboard) -> list[str]:
     ]
     lines += [f"reserve {r.name}: {_euros(r.balance)}" for r in d.reserves]
     lines += [
-        f"office {o.number} ({o.name}) cash: {_euros(o.cash)}; paper notes issued "
-        f"{_euros(o.paper_issued)}, taken back {_euros(o.paper_exchanged)}"
+        f"office {o.number} ({o.name}) cash: {_euros(o.cash)}; paper notes delivered "
+        f"{_euros(o.notes_delivered)}, issued {_euros(o.paper_issued)}, taken back "
+        f"{_euros(o.paper_exchanged)}, in stock {_euros(o.paper_stock)}"
         for o in d.offices
     ]
     lines += [
-        "paper-note stock at the offices: not in the log (inventory, not money)",
         f"payouts payable: {_euros(d.payouts_payable)}",
         f"fees earned: {_euros(d.fees_earned)}",
     ]
@@ -107,6 +107,38 @@ def reserve_dashboard() -> None:
         _fail(error)
     for line in _dashboard_lines(figures):
         click.echo(line)
+
+
+@reserve.command("notes")
+@click.argument("office", type=click.IntRange(1))
+@click.argument("cents", type=click.IntRange(1))
+@click.argument("note")
+@click.option("--taken-back", is_flag=True, help="The association took these notes back.")
+@TREASURER_KEY
+def reserve_notes(
+    office: int, cents: int, note: str, taken_back: bool, treasurer_key: Path
+) -> None:
+    """Record paper notes (face value in cents) handed to an office, or taken back from it
+    (inventory, beside the log); print the office's notes delivered in all."""
+    from association.offices import record_note_delivery
+    from sou.local_keys import association_treasurer
+
+    ledger = _ledger()
+    try:
+        key, _ = association_treasurer(ledger, treasurer_key)
+    except SouError as error:
+        _fail(error)
+    total = _write(
+        lambda uow, now: record_note_delivery(
+            uow,
+            office=office,
+            amount=-cents if taken_back else cents,
+            note=note,
+            kid=key.kid,
+            now=now,
+        )
+    )
+    click.echo(_euros(total))
 
 
 def _date(text: str | None, now: int) -> dt.date:

@@ -97,6 +97,7 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "POST /v1/payout-batches/1/executed": (TREASURER, None),
     "POST /v1/office-operations": (SIGNED, {}),
     "GET /v1/offices/{office}": (frozenset({"agent", "treasurer"}), None),
+    "POST /v1/offices/{office}/note-deliveries": (TREASURER, {"amount": 100, "note": "x"}),
     "GET /v1/accounts/{alice}/topup": (frozenset({"resident"}), None),
     "GET /v1/accounts/{alice}/topup.png": (frozenset({"resident"}), None),
     "GET /v1/bank-accounts": (READERS, None),

@@ -421,3 +421,41 @@ def test_without_the_associations_bank_account_the_top_up_says_so(world: World) 
                 "bank-account-not-configured",
             )
             assert "not configured" in response.json()["detail"]
+
+
+def test_the_treasurer_records_notes_delivered_and_the_dashboard_shows_the_stock(
+    world: World, client: TestClient
+) -> None:
+    alice = world.resident(balance=40_00)
+    treasurer = sign_in(client, world.treasurer)
+    path = f"/v1/offices/{world.office.number}/note-deliveries"
+    delivered = client.post(path, json={"amount": 100_00, "note": "Lot A"}, headers=treasurer)
+    assert delivered.status_code == 201, delivered.text
+    assert delivered.json() == {
+        "office": world.office.account,
+        "amount": 100_00,
+        "notes_delivered": 100_00,
+    }
+    world.post(paper_issue(world, 30_00))
+    world.deposit(30_00, reserve="paper")
+    world.post(paper_exchange(world, alice, 10_00))
+    dashboard = client.get("/v1/reserve/dashboard", headers=treasurer).json()
+    (office,) = dashboard["offices"]
+    assert (office["notes_delivered"], office["paper_stock"]) == (100_00, 100_00 - 30_00 + 10_00)
+    assert dashboard["paper_stock_known"] is True
+    agent = sign_in(client, world.office)
+    before = world.row_counts()
+    for body, status, kind in (
+        ({"amount": 0, "note": "x"}, 400, "malformed"),
+        ({"amount": 1.5, "note": "x"}, 422, "invalid-request"),
+        ({"amount": 100, "note": ""}, 422, "invalid-request"),
+        ({"amount": 100, "note": "x", "office": 1}, 422, "invalid-request"),
+    ):
+        refused = client.post(path, json=body, headers=treasurer)
+        assert (refused.status_code, problem(refused)) == (status, kind), body
+    not_an_office = f"/v1/offices/{alice.number}/note-deliveries"
+    refused = client.post(not_an_office, json={"amount": 100, "note": "x"}, headers=treasurer)
+    assert (refused.status_code, problem(refused)) == (404, "unknown-account")
+    by_agent = client.post(path, json={"amount": 100, "note": "x"}, headers=agent)
+    assert (by_agent.status_code, problem(by_agent)) == (403, "not-authorized")
+    assert world.row_counts() == before

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from association.bank_import import import_statement, register_bank_account, statement_lines
+from association.offices import record_note_delivery
 from association.reconciliation import resolve_line
 from association.reserve_statement import verify_statement
 from association.rf import rf_reference
@@ -65,9 +66,16 @@ def test_the_treasurer_converts_a_top_up_matches_a_deposit_of_another_amount_and
         imported = import_statement(uow, data=text.encode(), now=world.now)
         uow.commit()
     assert (imported.matched, imported.open) == (0, 3)
+    with world.ledger.unit_of_work() as uow:
+        record_note_delivery(
+            uow, office=world.office.number, amount=50_00, note="Lot A", kid="cli", now=world.now
+        )
+        uow.commit()
     association = service.open_account("association", "Association de la monnaie")
     page = new_page()
     enrol(page, service.url + "/association", service.enrolment_code(association, "treasurer"))
+    expect(page.locator("#offices li")).to_contain_text("billets reçus 50,00 €")
+    expect(page.locator("#offices li")).to_contain_text("en stock 50,00 €")
     lines = page.locator("#lines form")
     expect(lines).to_have_count(3)
     fee = lines.nth(2)

@@ -10,12 +10,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from association.compliance import compliance
 from association.dashboard import Dashboard, dashboard, month_of
+from association.offices import record_note_delivery
+from ledger.errors import FormatError, SouError, UnknownAccount
 from tests.databases import Templates
+from tests.integration.test_rejections import refused
 from tests.support import Holder, World
 
 DAY = 86_400
@@ -168,9 +172,60 @@ def test_the_dashboard_shows_circulation_reserve_offices_payouts_and_fees(world:
     assert (d.payouts_payable, d.fees_earned) == (29_40, 60)
     assert (d.backing, d.coverage_bp, d.balanced) == (95_00, 10_000, True)
     assert d.holders == {"association": 1, "merchant": 1, "resident": 1}
-    assert d.paper_stock_known is False
+    assert d.paper_stock_known is True
     assert d.latest_statement is None
     assert_dashboard_is_the_fold(world)
+
+
+def deliver_notes(world: World, cents: int, note: str = "Lot 2026-A", office: int = 0) -> int:
+    with world.ledger.unit_of_work() as uow:
+        total = record_note_delivery(
+            uow,
+            office=office or world.office.number,
+            amount=cents,
+            note=note,
+            kid=world.treasurer.key.kid,
+            now=world.now,
+        )
+        uow.commit()
+    return total
+
+
+def test_an_offices_paper_stock_is_what_it_received_less_what_it_issued_plus_what_it_took_back(
+    world: World,
+) -> None:
+    alice = world.resident()
+    size = world.log_size()
+    assert deliver_notes(world, 200_00) == 200_00
+    assert world.log_size() == size  # inventory, not in the log
+    paper_issue(world, 25_00)
+    world.deposit(25_00, reserve="paper")  # the euros the notes stand for, at the bank
+    paper_exchange(world, alice, 5_00)
+    assert deliver_notes(world, -50_00, "Billets usés rendus à l'association") == 150_00
+    (office,) = figures(world).offices
+    assert (office.notes_delivered, office.paper_issued, office.paper_exchanged) == (
+        150_00,
+        25_00,
+        5_00,
+    )
+    assert office.paper_stock == 150_00 - 25_00 + 5_00
+
+
+@pytest.mark.parametrize(
+    ("office", "cents", "note", "error"),
+    [
+        ("resident", 10_00, "x", UnknownAccount),  # not an exchange office
+        ("office", 0, "x", FormatError),
+        ("office", 2**31, "x", FormatError),
+        ("office", 10_00, "  ", FormatError),
+    ],
+)
+def test_a_delivery_names_an_office_a_non_zero_amount_and_a_note(
+    world: World, office: str, cents: int, note: str, error: type[SouError]
+) -> None:
+    number = world.office.number if office == "office" else world.resident().number
+    with refused(world, error):
+        deliver_notes(world, cents, note, office=number)
 
 
 def test_an_empty_ledger_has_no_coverage_ratio_and_no_history(world: World) -> None:

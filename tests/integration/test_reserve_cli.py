@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,19 @@ def test_the_dashboard_prints_the_figures_and_coverage_last(sou: Sou) -> None:
     assert "circulation: 25,00 € (digital 25,00 €, paper 0,00 €)" in output
     assert "outstanding digital units: 25,00 €" in output
     assert output.strip().splitlines()[-1] == "backing 25,00 €, coverage 100,00 %"
+
+
+def test_notes_delivered_to_an_office_show_as_its_stock(sou: Sou) -> None:
+    resident(sou, 2500)
+    (office,) = re.findall(r"^office (\d+) ", sou("reserve", "dashboard").output, re.M)
+    assert sou.last_line("reserve", "notes", office, "20000", "Lot 2026-A") == "200,00 €"
+    taken_back = sou.last_line("reserve", "notes", office, "5000", "Billets usés", "--taken-back")
+    assert taken_back == "150,00 €"
+    output = sou("reserve", "dashboard").output
+    assert "paper notes delivered 150,00 €, issued 0,00 €, taken back 0,00 €" in output
+    assert "in stock 150,00 €" in output
+    refused = sou("reserve", "notes", "1", "100", "x", ok=False)  # not an office
+    assert refused.exit_code == 1 and "no exchange office 1" in refused.output
 
 
 def test_a_published_statement_and_a_holder_s_proof_verify_offline(sou: Sou) -> None:

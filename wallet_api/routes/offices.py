@@ -11,10 +11,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from association.epc_qr import epc_qr_png, epc_qr_svg
-from association.offices import TopUp, office_view, record_office_operation, top_up
+from association.offices import (
+    TopUp,
+    office_view,
+    record_note_delivery,
+    record_office_operation,
+    top_up,
+)
 from ledger.errors import MalformedRecord
 from ledger.records import format_time, parse_envelope
 from merchants.sepa import Debtor
@@ -117,7 +123,8 @@ def get_office(number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDe
     """The office's cash not yet deposited and what went through it (euro cents).
 
     The notes in an office's drawer are inventory the log does not see: it knows the notes
-    handed out and taken back at the office, not those delivered to it.
+    handed out and taken back at the office; those delivered to it are recorded by the
+    treasurer (`POST /v1/offices/{number}/note-deliveries`) and shown on the reserve dashboard.
     """
     access.office_reader(device, number)
     view = office_view(uow, number=number)
@@ -132,6 +139,42 @@ def get_office(number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDe
         paper_exchanged=view.paper_exchanged,
         deposited=view.deposited,
     )
+
+
+class NoteDeliveryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: int = Field(
+        ge=-(2**31 - 1),
+        le=2**31 - 1,
+        description="face value of the notes in cents; negative for notes taken back",
+    )
+    note: str = Field(min_length=1, max_length=280, description="serial numbers, courier…")
+
+
+class NoteDeliveryOut(BaseModel):
+    office: str
+    amount: int
+    notes_delivered: int
+
+
+@router.post("/offices/{number}/note-deliveries", status_code=201)
+def post_note_delivery(
+    number: AccountNumber, body: NoteDeliveryIn, uow: UnitOfWorkDep, device: OptionalDevice
+) -> NoteDeliveryOut:
+    """Records paper notes the association handed to the office (or took back from it):
+    inventory, not money, so kept beside the log; the reserve dashboard shows each office's
+    stock (received − issued + taken back)."""
+    treasurer = access.treasurer(device)
+    total = record_note_delivery(
+        uow,
+        office=number,
+        amount=body.amount,
+        note=body.note,
+        kid=treasurer.kid,
+        now=uow.ledger.clock(),
+    )
+    uow.commit()
+    return NoteDeliveryOut(office=str(number), amount=body.amount, notes_delivered=total)
 
 
 def _top_up(

@@ -94,6 +94,8 @@ class OfficeOut(_Out):
     cash: int
     paper_issued: int
     paper_exchanged: int
+    notes_delivered: int
+    paper_stock: int
 
 
 class MonthOut(_Out):

@@ -17,7 +17,7 @@ const TEXT = {
     title: "Console de l’association",
     reserve: "Réserve",
     offices: "Comptoirs",
-    stock: "Le stock de billets des comptoirs n’est pas dans le registre (inventaire, pas de la monnaie).",
+    stock: "Billets en stock : reçus de l’association, moins émis, plus repris (un inventaire, hors du registre). Un stock négatif signale des billets émis qu’aucune livraison n’explique.",
     banks: "Comptes bancaires de la réserve",
     history: "Historique (fin de mois)",
     compliance: "Conformité (exemption de réseau limité)",
@@ -31,7 +31,7 @@ const TEXT = {
     coverage: "Taux de couverture",
     payouts: "Reconversions à payer",
     fees: "Commissions acquises",
-    cash: "caisse {cash} €, billets émis {issued} €, repris {back} €",
+    cash: "caisse {cash} €, billets reçus {delivered} €, émis {issued} €, repris {back} €, en stock {stock} €",
     bank: "{iban} ({reserve}) : banque {bank}, registre attendu {expected} €, écart {diff}",
     "no-bank": "aucun relevé",
     volume: "Paiements numériques sur 12 mois",
@@ -63,7 +63,7 @@ const TEXT = {
     title: "Association console",
     reserve: "Reserve",
     offices: "Exchange offices",
-    stock: "The offices' paper-note stock is not in the ledger (inventory, not money).",
+    stock: "Notes in stock: received from the association, less issued, plus taken back (inventory, beside the ledger). A negative stock means notes issued that no delivery accounts for.",
     banks: "Reserve bank accounts",
     history: "History (month ends)",
     compliance: "Compliance (limited-network exemption)",
@@ -77,7 +77,7 @@ const TEXT = {
     coverage: "Coverage ratio",
     payouts: "Reconversions payable",
     fees: "Fees earned",
-    cash: "cash {cash} €, notes issued {issued} €, taken back {back} €",
+    cash: "cash {cash} €, notes received {delivered} €, issued {issued} €, taken back {back} €, in stock {stock} €",
     bank: "{iban} ({reserve}): bank {bank}, ledger expects {expected} €, difference {diff}",
     "no-bank": "no statement",
     volume: "Digital payments over 12 months",
@@ -151,7 +151,16 @@ function renderFigures(d) {
   );
   $("offices").replaceChildren(
     ...d.offices.map((o) =>
-      item(`${o.name} — ${tr("cash", { cash: formatCents(o.cash), issued: formatCents(o.paper_issued), back: formatCents(o.paper_exchanged) })}`),
+      item(
+        `${o.name} — ${tr("cash", {
+          cash: formatCents(o.cash),
+          delivered: formatCents(o.notes_delivered),
+          issued: formatCents(o.paper_issued),
+          back: formatCents(o.paper_exchanged),
+          stock: formatCents(o.paper_stock),
+        })}`,
+        o.paper_stock < 0 ? "bad" : "",
+      ),
     ),
   );
   $("banks").replaceChildren(
