@@ -6,15 +6,18 @@ import re
 from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from association.bank_import import import_statement, register_bank_account, statement_lines
-from association.offices import record_note_delivery
 from association.reconciliation import resolve_line
 from association.reserve_statement import verify_statement
 from association.rf import rf_reference
+from association.tables import NOTE_DELIVERIES
+from ledger.persistence.tables import KEYS
 from tests.e2e.conftest import Service
 from tests.e2e.test_pages import enrol
 from tests.integration.test_banking import DIGITAL
+from tests.support import World
 
 NewPage = Callable[[], Page]
 
@@ -40,11 +43,19 @@ def test_the_treasurer_sees_the_reserve_and_publishes_a_signed_statement(
     expect(page.locator("#statement-summary")).to_contain_text("Statement of 2031-01-31: OK")
 
 
-def test_the_treasurer_converts_a_top_up_matches_a_deposit_of_another_amount_and_explains_a_fee(
+def association_kid(world: World, account: int) -> str:
+    """The kid of the device enrolled on `account` (the page's treasurer)."""
+    with world.ledger.unit_of_work(write=False) as uow:
+        kid = uow.connection.execute(select(KEYS.c.kid).where(KEYS.c.account == account))
+        return str(kid.scalar_one())
+
+
+def test_the_treasurer_records_notes_converts_a_top_up_matches_a_deposit_and_explains_a_fee(
     own_service: Service, new_page: NewPage
 ) -> None:
-    """A member's transfer of 25,00 € becomes their units; the office deposited 119,50 €, the
-    bank booked 120,00 €; then the bank took a 1,20 € fee."""
+    """Notes handed to the office and some taken back; a member's transfer of 25,00 € becomes
+    their units; the office deposited 119,50 €, the bank booked 120,00 €; then the bank took
+    a 1,20 € fee."""
     service = own_service
     world = service.world
     service.open_account("resident", "Inès Durand", balance=119_50)  # cash at the office
@@ -66,16 +77,28 @@ def test_the_treasurer_converts_a_top_up_matches_a_deposit_of_another_amount_and
         imported = import_statement(uow, data=text.encode(), now=world.now)
         uow.commit()
     assert (imported.matched, imported.open) == (0, 3)
-    with world.ledger.unit_of_work() as uow:
-        record_note_delivery(
-            uow, office=world.office.number, amount=50_00, note="Lot A", kid="cli", now=world.now
-        )
-        uow.commit()
     association = service.open_account("association", "Association de la monnaie")
     page = new_page()
     enrol(page, service.url + "/association", service.enrolment_code(association, "treasurer"))
+    notes = page.locator("#notes-form")
+    notes.get_by_label("Billets livrés").fill("50")
+    notes.get_by_label("Note").fill("Billets 0001 à 0010")
+    notes.get_by_role("button", name="Enregistrer les billets").click()
     expect(page.locator("#offices li")).to_contain_text("billets reçus 50,00 €")
-    expect(page.locator("#offices li")).to_contain_text("en stock 50,00 €")
+    notes.get_by_label("Billets livrés").fill("10")
+    notes.get_by_label("Repris par l’association").check()
+    notes.get_by_label("Note").fill("Billets usés")
+    notes.get_by_role("button", name="Enregistrer les billets").click()
+    expect(page.locator("#offices li")).to_contain_text("billets reçus 40,00 €")
+    expect(page.locator("#offices li")).to_contain_text("en stock 40,00 €")
+    with world.ledger.unit_of_work(write=False) as uow:
+        rows = uow.connection.execute(
+            select(NOTE_DELIVERIES.c.amount, NOTE_DELIVERIES.c.note, NOTE_DELIVERIES.c.kid)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (50_00, "Billets 0001 à 0010", association_kid(world, association)),
+        (-10_00, "Billets usés", association_kid(world, association)),
+    ]
     lines = page.locator("#lines form")
     expect(lines).to_have_count(3)
     fee = lines.nth(2)

@@ -6,7 +6,7 @@ import { api, serverNow } from "./api.js";
 import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { onLanguage, setUpLanguage } from "./i18n.js";
-import { formatCents } from "./money.js";
+import { formatCents, parseAmount } from "./money.js";
 import { newNonce, rfc3339, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 
@@ -58,6 +58,10 @@ const TEXT = {
     transit: "{kind} de {amount} € du {date}",
     note: "Note",
     save: "Enregistrer",
+    "notes-office": "Comptoir",
+    "notes-amount": "Billets livrés (€, valeur faciale)",
+    "notes-back": "Repris par l’association",
+    "notes-save": "Enregistrer les billets",
   },
   en: {
     title: "Association console",
@@ -104,6 +108,10 @@ const TEXT = {
     transit: "{kind} of {amount} € on {date}",
     note: "Note",
     save: "Save",
+    "notes-office": "Exchange office",
+    "notes-amount": "Notes delivered (€, face value)",
+    "notes-back": "Taken back by the association",
+    "notes-save": "Record the notes",
   },
 };
 let ledger = null;
@@ -278,6 +286,31 @@ async function account(line, target, note) {
   await load();
 }
 
+function renderOfficeChoice(offices) {
+  const select = $("notes-office");
+  const chosen = select.value;
+  select.replaceChildren(...offices.map((o) => new Option(o.name, String(o.number))));
+  if (chosen) select.value = chosen;
+}
+
+async function recordNotes() {
+  const cents = parseAmount($("notes-amount").value);
+  if (cents === null) {
+    showError("error.amount");
+    return;
+  }
+  const token = await readingToken(SLOT, device, ledger.host);
+  const amount = $("notes-back").checked ? -cents : cents;
+  const note = $("notes-note").value;
+  await api(`/v1/offices/${$("notes-office").value}/note-deliveries`, {
+    method: "POST",
+    token,
+    body: { amount, note },
+  });
+  $("notes-form").reset();
+  await load();
+}
+
 function renderHistory(points) {
   const head = document.createElement("tr");
   for (const key of ["month", "circulation", "backing"]) {
@@ -353,6 +386,7 @@ function render() {
   document.title = `Sou · ${tr("title")}`;
   if (!figures) return;
   renderFigures(figures);
+  renderOfficeChoice(figures.offices);
   renderLines();
   renderHistory(figures.history);
   renderCompliance(figures.compliance);
@@ -380,6 +414,10 @@ async function main() {
   setUpMessages();
   setUpForget(SLOT);
   onLanguage(render);
+  $("notes-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("notes-form").querySelector("button"), recordNotes);
+  });
   $("publish-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("publish-form").querySelector("button"), publishStatement);
@@ -389,6 +427,7 @@ async function main() {
     device = await ensureDevice(SLOT, "console de l’association (web)");
     show("console");
     $("publish-form").hidden = device.role !== "treasurer";
+    $("notes-form").hidden = device.role !== "treasurer";
     await load();
   } catch (error) {
     showError(error);
