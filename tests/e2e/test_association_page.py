@@ -80,6 +80,7 @@ def test_the_treasurer_records_notes_converts_a_top_up_matches_a_deposit_and_exp
     association = service.open_account("association", "Association de la monnaie")
     page = new_page()
     enrol(page, service.url + "/association", service.enrolment_code(association, "treasurer"))
+    expect(page.locator("#offices li")).to_have_count(1)  # the figures are in
     notes = page.locator("#notes-form")
     notes.get_by_label("Billets livrés").fill("50")
     notes.get_by_label("Note").fill("Billets 0001 à 0010")

@@ -393,12 +393,17 @@ function render() {
   renderStatement(figures.latest_statement);
 }
 
+let loads = 0; // a later load's figures are never overwritten by an earlier one's
+
 async function load() {
+  const mine = ++loads;
   const token = await readingToken(SLOT, device, ledger.host);
-  [figures, checks] = await Promise.all([
+  const read = await Promise.all([
     api("/v1/reserve/dashboard", { token }),
     api("/v1/reserve/check", { token }),
   ]);
+  if (mine !== loads) return;
+  [figures, checks] = read;
   render();
 }
 
