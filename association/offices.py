@@ -18,7 +18,6 @@ plus what it took back for digital units (`paper_exchange`).
 from __future__ import annotations
 
 import json
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
@@ -31,6 +30,7 @@ from association.errors import (
 )
 from association.rf import format_rf, rf_reference
 from association.tables import NOTE_DELIVERIES
+from association.text import checked_note
 from ledger.accounts import SYSTEM_ACCOUNTS
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError, InvalidTransfer, UnknownAccount
@@ -116,9 +116,6 @@ def _paper_exchanged(uow: LedgerUnitOfWork, *, office: int) -> int:
     return total
 
 
-MAX_NOTE = 280
-
-
 def record_note_delivery(
     uow: LedgerUnitOfWork, *, office: int, amount: int, note: str, kid: str, now: int
 ) -> int:
@@ -130,25 +127,23 @@ def record_note_delivery(
         raise UnknownAccount(f"no exchange office {office}", account=str(office))
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < abs(amount) <= MAX_AMOUNT:
         raise FormatError("notes delivered are a non-zero number of cents")
-    note = unicodedata.normalize("NFC", note).strip()
-    if not 1 <= len(note) <= MAX_NOTE:
-        raise FormatError(f"a note is 1 to {MAX_NOTE} characters")
     uow.connection.execute(
         insert(NOTE_DELIVERIES).values(
-            office=office, amount=amount, note=note, kid=kid, recorded=now
+            office=office, amount=amount, note=checked_note(note), kid=kid, recorded=now
         )
     )
-    return notes_delivered(uow).get(office, 0)
+    return notes_delivered(uow, office=office).get(office, 0)
 
 
-def notes_delivered(uow: LedgerUnitOfWork) -> dict[int, int]:
-    """Cents of notes each office received from the association, less those it gave back."""
-    rows = uow.connection.execute(
-        select(NOTE_DELIVERIES.c.office, func.sum(NOTE_DELIVERIES.c.amount)).group_by(
-            NOTE_DELIVERIES.c.office
-        )
+def notes_delivered(uow: LedgerUnitOfWork, *, office: int | None = None) -> dict[int, int]:
+    """Cents of notes each office (or `office` alone) received from the association, less
+    those it gave back."""
+    query = select(NOTE_DELIVERIES.c.office, func.sum(NOTE_DELIVERIES.c.amount)).group_by(
+        NOTE_DELIVERIES.c.office
     )
-    return {int(office): int(total) for office, total in rows}
+    if office is not None:
+        query = query.where(NOTE_DELIVERIES.c.office == office)
+    return {int(number): int(total) for number, total in uow.connection.execute(query)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +40,7 @@ from association.matching import Expectation, Kind, match
 from association.rf import rf_reference
 from association.statements import StatementLine
 from association.tables import BANK_STATEMENTS, STATEMENT_LINES
+from association.text import checked_note
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError
 from ledger.persistence.tables import ACCOUNTS, ENTRIES, POSTINGS
@@ -61,7 +61,6 @@ __all__ = [
 ]
 
 BS, SL, B, R = BANK_STATEMENTS, STATEMENT_LINES, PAYOUT_BATCHES, RECONVERSIONS
-MAX_NOTE = 280
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,13 +331,6 @@ def post_bank_conversion(
     return posted
 
 
-def _note(note: str) -> str:
-    note = unicodedata.normalize("NFC", note).strip()
-    if not 1 <= len(note) <= MAX_NOTE:
-        raise FormatError(f"a note is 1 to {MAX_NOTE} characters")
-    return note
-
-
 def _open_line(uow: LedgerUnitOfWork, statement: int, line: int) -> LineView:
     found = statement_line(uow, statement=statement, line=line)
     if found.status != "open":
@@ -368,7 +360,7 @@ def match_line(
     """
     if (entry is None) == (batch is None):
         raise FormatError("a line is matched with one entry or one payout batch")
-    note = _note(note)
+    note = checked_note(note)
     found = _open_line(uow, statement, line)
     account = bank_account(uow, iban=_iban_of(uow, statement))
     target = f"entry:{entry}" if entry is not None else f"batch:{batch}"
@@ -401,7 +393,7 @@ def match_line(
 
 def resolve_line(uow: LedgerUnitOfWork, *, statement: int, line: int, note: str) -> LineView:
     """The treasurer explains a line nothing in the ledger accounts for (bank fees…)."""
-    note = _note(note)
+    note = checked_note(note)
     _open_line(uow, statement, line)
     uow.connection.execute(
         update(SL)

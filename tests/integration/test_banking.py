@@ -193,30 +193,48 @@ def test_a_top_up_line_becomes_a_bank_conversion_and_balances_the_reserve(world:
     assert digital.open_lines == () and digital.in_transit == ()
 
 
+def while_held(
+    world: World,
+    first: Callable[[LedgerUnitOfWork], object],
+    second: Callable[[], object],
+    error: type[SouError],
+) -> None:
+    """`first` in a unit of work held open while `second` starts in another thread (it waits
+    for the locks); once `first` commits, `second` must fail with exactly `error`."""
+    outcome: list[BaseException | None] = []
+
+    def racer() -> None:
+        try:
+            second()
+            outcome.append(None)
+        except error as refusal:
+            outcome.append(refusal)
+
+    with world.ledger.unit_of_work() as uow:
+        first(uow)
+        thread = threading.Thread(target=racer)
+        thread.start()
+        thread.join(timeout=0.5)  # it waits for this unit of work's locks
+        uow.commit()
+    thread.join()
+    assert len(outcome) == 1 and type(outcome[0]) is error
+
+
 def test_two_treasurers_topping_up_from_the_same_line_at_once_create_units_once(
     world: World,
 ) -> None:
     """The first holds its unit of work open; the second, started meanwhile, must lose."""
     alice = march(world)
     imported = import_file(world, MARCH)
-    outcome: list[BaseException | None] = []
-
-    def second() -> None:
-        try:
-            top_up(world, imported.id, 3, bank_conversion(world, alice, 50_00))
-            outcome.append(None)
-        except LineNotOpen as error:
-            outcome.append(error)
-
-    with world.ledger.unit_of_work() as uow:
-        record = bank_conversion(world, alice, 50_00)
-        post_bank_conversion(uow, statement=imported.id, line=3, record=record, now=world.now)
-        racer = threading.Thread(target=second)
-        racer.start()
-        racer.join(timeout=0.5)  # it waits for this unit of work's locks
-        uow.commit()
-    racer.join()
-    assert len(outcome) == 1 and isinstance(outcome[0], LineNotOpen)
+    record = bank_conversion(world, alice, 50_00)
+    while_held(
+        world,
+        lambda uow: post_bank_conversion(
+            uow, statement=imported.id, line=3, record=record, now=world.now
+        ),
+        lambda: top_up(world, imported.id, 3, bank_conversion(world, alice, 50_00)),
+        LineNotOpen,
+    )
     assert world.balance(alice) == 20_00 + 50_00
 
 
@@ -423,23 +441,14 @@ def test_two_treasurers_matching_two_lines_with_one_deposit_at_once_match_one(
     imported = run(world, lambda uow: import_statement(uow, data=data, now=world.now))
     assert (imported.matched, imported.open) == (0, 2)
     (deposit, _batch) = check(world)["digital"].in_transit
-    outcome: list[BaseException | None] = []
-
-    def second() -> None:
-        try:
-            match_by_hand(world, imported.id, 2, entry=deposit.entry)
-            outcome.append(None)
-        except LineMatchRefused as error:
-            outcome.append(error)
-
-    with world.ledger.unit_of_work() as uow:
-        match_line(uow, statement=imported.id, line=1, entry=deposit.entry, note="x", now=1)
-        racer = threading.Thread(target=second)
-        racer.start()
-        racer.join(timeout=0.5)  # it waits for this unit of work's locks
-        uow.commit()
-    racer.join()
-    assert len(outcome) == 1 and isinstance(outcome[0], LineMatchRefused)
+    while_held(
+        world,
+        lambda uow: match_line(
+            uow, statement=imported.id, line=1, entry=deposit.entry, note="x", now=1
+        ),
+        lambda: match_by_hand(world, imported.id, 2, entry=deposit.entry),
+        LineMatchRefused,
+    )
     assert [x.status for x in lines(world, imported.id)] == ["matched", "open"]
 
 

@@ -7,11 +7,10 @@ import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { onLanguage, setUpLanguage } from "./i18n.js";
 import { formatCents, parseAmount } from "./money.js";
-import { newNonce, rfc3339, signRecord } from "./records.js";
+import { operationRecord, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 
 const SLOT = "association";
-const WINDOW = 300; // seconds between a signed record's `created` and `expires`
 const TEXT = {
   fr: {
     title: "Console de l’association",
@@ -240,22 +239,14 @@ function lineForm(line, transit) {
 /** Signs the bank `conversion` of a member's top-up line with this device's key and posts
  * it: the line is converted once (a second try is refused as the line is matched). */
 async function topUp(line) {
-  const now = serverNow();
-  const record = {
-    v: 1,
+  const record = operationRecord({
     type: "conversion",
-    ledger: ledger.host.toLowerCase(),
+    host: ledger.host,
     currency: ledger.currency,
-    nonce: newNonce(),
     kid: device.kid,
-    created: rfc3339(now),
-    expires: rfc3339(now + WINDOW),
-    memo: "",
-    method: "bank",
-    office: null,
-    to: String(line.member),
-    amount: line.amount,
-  };
+    now: serverNow(),
+    fields: { method: "bank", office: null, to: String(line.member), amount: line.amount },
+  });
   const { envelope } = await signRecord("conversion", record, device.privateKey);
   const token = await readingToken(SLOT, device, ledger.host);
   const path = `/v1/bank-statements/${line.statement}/lines/${line.line}/conversion`;

@@ -9,11 +9,10 @@ import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { onLanguage, setUpLanguage } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
-import { newNonce, rfc3339, signRecord } from "./records.js";
+import { operationRecord, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 
 const SLOT = "office";
-const WINDOW = 300; // seconds between `created` and `expires`
 const ACCOUNT = /^[1-9][0-9]{0,9}$/;
 
 // This page's own words; the shared ones (enrolment, errors, problems) are i18n.js's.
@@ -113,21 +112,15 @@ async function refresh() {
 }
 
 /** The record an agent signs: every field of the type's schema (ledger/records.py). */
-function operationRecord(type, fields) {
-  const now = serverNow();
-  return {
-    v: 1,
+function agentRecord(type, fields) {
+  return operationRecord({
     type,
-    ledger: ledger.host.toLowerCase(),
+    host: ledger.host,
     currency: ledger.currency,
-    nonce: newNonce(),
     kid: device.kid,
-    created: rfc3339(now),
-    expires: rfc3339(now + WINDOW),
-    memo: "",
-    office: String(device.account),
-    ...fields,
-  };
+    now: serverNow(),
+    fields: { office: String(device.account), ...fields },
+  });
 }
 
 // What each form records: the record's type and fields, from the typed values.
@@ -177,7 +170,7 @@ async function record(form) {
   if (v === null) return;
   const inputs = JSON.stringify(v);
   if (!pending || pending.form !== form.id || pending.inputs !== inputs) {
-    const signed = await signRecord(spec.type, operationRecord(spec.type, spec.fields(v)), device.privateKey);
+    const signed = await signRecord(spec.type, agentRecord(spec.type, spec.fields(v)), device.privateKey);
     pending = { form: form.id, inputs, envelope: signed.envelope };
   }
   let result;

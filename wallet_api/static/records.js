@@ -56,6 +56,23 @@ export function transferRecord({ host, currency, from, to, amount, kid, now, mem
   };
 }
 
+/** Any other record a device signs (an office's operation, the treasurer's bank conversion):
+ * the fields every signed operation has, then the type's own `fields`. */
+export function operationRecord({ type, host, currency, kid, now, fields }) {
+  return {
+    v: 1,
+    type,
+    ledger: host.toLowerCase(),
+    currency,
+    nonce: newNonce(),
+    kid,
+    created: rfc3339(now),
+    expires: rfc3339(now + WINDOW),
+    memo: "",
+    ...fields,
+  };
+}
+
 /** Signs a record with a device's private key: its envelope and its id (hex SHA-256). */
 export async function signRecord(type, record, privateKey) {
   const bytes = signedBytes(type, record);
