@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,12 +24,11 @@ from merchants.payment_requests import (
     static_merchant_url,
     verify_request,
 )
+from tests.vectors import load_vectors
 
 
 def _vectors() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return load_vectors()
 
 
 VECTORS = _vectors()

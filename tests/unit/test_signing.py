@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import stat
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from ledger.signing import (
     load_key_file,
     verify,
 )
+from tests.vectors import load_vectors
 
 P = 2**255 - 19
 
@@ -43,9 +43,7 @@ NON_CANONICAL_IDENTITY = (P + 1).to_bytes(32, "little")
 
 
 def _vectors() -> dict[str, Any]:
-    path = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return load_vectors()
 
 
 VECTORS = _vectors()
