@@ -1,4 +1,4 @@
-"""The association's side of Sou: the reserve fund and its audit (SPEC §8).
+"""The association's side of Sou: the reserve fund and its audit (FORMATS.md §8).
 
 Pure domain modules, without database or web: creditor references and EPC QR codes for top-ups
 by bank transfer, bank statement parsers and their matching against expected movements, the

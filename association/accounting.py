@@ -3,7 +3,7 @@
 Every record that moves money becomes one `JournalEntry`, dated by the day (Europe/Paris) the
 ledger accepted it; records that move nothing (genesis, accounts, keys, closed days) make
 none. The books are in euros; units of the local currency appear as what the association owes
-their holders, one euro per unit (SPEC §2). Each ledger account counts in the books as:
+their holders, one euro per unit (FORMATS.md §2). Each ledger account counts in the books as:
 
 =====================  =================================================================
 ledger account         account of the books (debit-positive asset, or credit-positive)
@@ -27,7 +27,7 @@ issued debit 530 and credit 467300, exchanged they debit 467300 and credit 46710
 move 512200 to 512100); a deposit moves 530 to 512; a reconversion of *a* with fee *f* debits
 467100-merchant *a* and credits 467200 *a−f* and 706000 *f* (512100 is unchanged); a payout
 debits 467200 and credits 512100. Every entry balances because the ledger keeps the euros
-backing the units equal to the units in circulation (SPEC §3 invariant 3), and `JournalEntry`
+backing the units equal to the units in circulation (FORMATS.md §3 invariant 3), and `JournalEntry`
 checks it again. Hence 512100 = ``reserve:digital`` + ``payouts`` + ``association``: the bank
 account's balance, as the imported statements must show.
 

@@ -2,7 +2,7 @@
 
 A currency whose digital means of payment stay within a limited network is exempt from a
 payment-institution licence while, over the last twelve months, its digital payment volume,
-and its outstanding digital units, stay below 1 000 000,00 € each (SPEC §8). Here the rolling
+and its outstanding digital units, stay below 1 000 000,00 € each (FORMATS.md §8). Here the rolling
 twelve months are the last 365 days up to now, and the payment volume is the sum of every
 `transfer` accepted in that window (payments and refunds between holders; conversions,
 reconversions and paper notes are not payments). Outstanding digital units are the holder

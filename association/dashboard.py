@@ -2,13 +2,13 @@
 
 A read model over the ledger's tables, not a method of its aggregates. Circulation is digital
 (the sum of holder balances in the local unit) plus paper (the `paper` account: notes held by
-the public); backing is the reserve accounts plus the cash at the offices, and SPEC §3 wants
+the public); backing is the reserve accounts plus the cash at the offices, and FORMATS.md §3 wants
 them equal. The coverage ratio is given in whole basis points, rounded down, so that 100 %
 means fully covered and no float is ever involved. Payouts payable and fees earned are shown
 apart: they are euros held in the bank that back no unit.
 
 The paper-note *stock* of an office (notes delivered, not yet handed out) is not in the log,
-which knows money only (SPEC §3: notes in stock are inventory): the treasurer records the
+which knows money only (FORMATS.md §3: notes in stock are inventory): the treasurer records the
 notes delivered to each office beside it (`association.offices.record_note_delivery`). The
 log knows, per office, the notes it put into circulation (`paper_issue`) and the notes it
 took back (`paper_exchange`); the stock is delivered − issued + taken back, and a negative
@@ -120,7 +120,7 @@ class Dashboard:
     history: tuple[MonthPoint, ...]
     compliance: Compliance
     latest_statement: LatestStatement | None
-    banks: tuple[BankAccountCheck, ...]  # SPEC §3 invariant 3, per reserve bank account
+    banks: tuple[BankAccountCheck, ...]  # FORMATS.md §3 invariant 3, per reserve bank account
     paper_stock_known: bool = True  # from the deliveries recorded (see the module's docstring)
 
     @property

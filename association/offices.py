@@ -10,7 +10,7 @@ gives a member what their bank needs to top up by transfer: the association's re
 and the member's ISO 11649 reference, as text and as an EPC QR payload.
 
 The paper notes the association hands to an office (or takes back from it) are inventory,
-not money (SPEC §3), so they are not in the log: the treasurer records each delivery here,
+not money (FORMATS.md §3), so they are not in the log: the treasurer records each delivery here,
 and an office's stock of notes is what it received, less what it issued (`paper_issue`),
 plus what it took back for digital units (`paper_exchange`).
 """

@@ -1,4 +1,4 @@
-"""Publishing the signed reserve statement (SPEC §8), its cosignatures and holders' proofs.
+"""Publishing the signed reserve statement (FORMATS.md §8), its cosignatures and holders' proofs.
 
 `publish` ties a date to the latest log checkpoint (signed if the log grew), builds a Merkle
 sum tree (`association.liabilities`) under a fresh salt over every holder account that existed
@@ -9,14 +9,14 @@ name, so the verifier key published at `GET /v1/ledger` checks both) and kept wi
 the balances, from which each holder's proof is rebuilt on demand.
 
 **What the reserve is.** The ledger's own books cannot fall short: every record keeps backing
-equal to circulation (SPEC §3). A shortfall is a fact of the bank: the reserve in the statement
-is, for each reserve bank account whose statement was imported (the latest one closing on or
-before the statement's date), the bank's closing balance less the euros it holds that back no
-unit — the payouts payable and fees earned, held in the digital reserve's account — plus, for a
-reserve account with no imported statement, its ledger balance, plus the cash at the offices
-(at the checkpoint). If the bank holds less than the ledger says it should, the reserve is below
-the liabilities and the statement is published all the same, marked ``SHORTFALL``. With no bank
-statement imported at all, the note names the SHA-256 of the empty file
+equal to circulation (FORMATS.md §3). A shortfall is a fact of the bank: the reserve in the
+statement is, for each reserve bank account whose statement was imported (the latest one
+closing on or before the statement's date), the bank's closing balance less the euros it holds
+that back no unit — the payouts payable and fees earned, held in the digital reserve's account —
+plus, for a reserve account with no imported statement, its ledger balance, plus the cash at the
+offices (at the checkpoint). If the bank holds less than the ledger says it should, the reserve
+is below the liabilities and the statement is published all the same, marked ``SHORTFALL``. With
+no bank statement imported at all, the note names the SHA-256 of the empty file
 (``e3b0c442…b855``): it certifies no bank balance, only the ledger's.
 
 Cosignatures: a treasurer or auditor device adds its own line, signed under the name

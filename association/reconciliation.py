@@ -11,7 +11,7 @@ and amount, and `post_bank_conversion` posts it and matches the line to it in th
 work, so that units are never created by bank transfer without the euros' line. Whatever is
 left, the treasurer matches by hand with what the ledger expects (`match_line`: a deposit
 the bank booked for another amount, a batch booked later than the window) or resolves with a
-note (bank fees…). `reserve_check` is SPEC §3 invariant 3
+note (bank fees…). `reserve_check` is FORMATS.md §3 invariant 3
 as data: per bank account, the bank's latest closing balance against the ledger's, and what
 explains a difference.
 """
@@ -82,7 +82,7 @@ class InTransit:
 
 @dataclass(frozen=True, slots=True)
 class BankAccountCheck:
-    """SPEC §3 invariant 3 for one reserve bank account.
+    """FORMATS.md §3 invariant 3 for one reserve bank account.
 
     ``ledger`` is what the ledger says the bank account holds: the `reserve:*` balance, plus,
     on the digital account, the reconversions payable and the fees earned (still held in it).
@@ -248,7 +248,7 @@ def _mark_matched(
             statement=line.statement,
             line=line.line,
         )
-    if kind == "batch":  # SPEC §7: a payout batch is executed when the statement shows it
+    if kind == "batch":  # FORMATS.md §7: a payout batch is executed when the statement shows it
         conn.execute(
             update(B)
             .where(B.c.id == int(number), B.c.status == "approved")
@@ -448,5 +448,5 @@ def _statement_ids(uow: LedgerUnitOfWork, iban: str) -> set[int]:
 
 
 def reserve_check(uow: LedgerUnitOfWork) -> list[BankAccountCheck]:
-    """SPEC §3 invariant 3 for every registered reserve bank account, digital first."""
+    """FORMATS.md §3 invariant 3 for every registered reserve bank account, digital first."""
     return [_check(uow, account) for account in bank_accounts(uow)]

@@ -168,7 +168,7 @@ def check_chain(previous: BankStatement, current: BankStatement) -> None:
 def check_against_ledger(
     statement: BankStatement, *, reserve: int, payouts_held: int = 0, fees_held: int = 0
 ) -> None:
-    """SPEC §3: the bank's closing balance is the account's ``reserve:*`` balance plus the
+    """FORMATS.md §3: the bank's closing balance is the account's ``reserve:*`` balance plus the
     payouts and fees still held in it, all in cents at the statement's closing date."""
     expected = reserve + payouts_held + fees_held
     if statement.closing_balance != expected:

@@ -132,7 +132,7 @@ class AuditorVisit(Base):
 
 class NoteDelivery(Base):
     """Paper notes (their face value in cents) the association handed to an exchange office;
-    negative, notes it took back from it. Inventory, not money (SPEC §3): the office's stock
+    negative, notes it took back from it. Inventory, not money (FORMATS.md §3): the office's stock
     is what it received, less what it issued, plus what it took back for digital units."""
 
     __tablename__ = "note_deliveries"

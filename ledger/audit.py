@@ -6,7 +6,7 @@ payouts refer to; the second replays every entry into a full in-memory `LedgerSt
 the server's own rules (`ledger.rules`), verifies every signature, rebuilds the Merkle tree
 and checks each signed checkpoint against it (every checkpoint's root recomputed from one
 stream of leaves is what proves them consistent with each other), then checks the invariants
-of SPEC §3 on the replayed balances. The first problem found, in file order, raises
+of FORMATS.md §3 on the replayed balances. The first problem found, in file order, raises
 `AuditFailure` naming the entry and the kind of problem. Memory grows with the accounts, keys
 and referenced payments, never with the number of entries; on large logs, signatures are
 verified in worker processes while the replay goes on, without changing which problem is
@@ -489,7 +489,7 @@ class _Replay:
 
 
 def _check_invariants(state: LedgerState) -> tuple[int, int, int]:
-    """SPEC §3 over the replayed accounts; (circulation, paper, backing) if they hold."""
+    """FORMATS.md §3 over the replayed accounts; (circulation, paper, backing) if they hold."""
     debits: dict[str, int] = {}
     credits: dict[str, int] = {}
     holders = backing = 0

@@ -1,7 +1,7 @@
 """Amounts of money, and the one place where French amount formats are printed and parsed.
 
-Sou counts in integer cents everywhere (SPEC §2): `Money` is a frozen value of cents and a unit
-code that refuses floats, booleans, overflow beyond a signed 64-bit column, and arithmetic or
+Sou counts in integer cents everywhere (FORMATS.md §2): `Money` is a frozen value of cents and
+a unit code that refuses floats, booleans, overflow beyond a signed 64-bit column, and arithmetic or
 ordering across units. Every import, export and page formats and parses amounts through
 `format_fr`, `parse_fr` and `format_amount`, so that "1 234,56" means the same thing in a bank
 statement, a CSV journal and the till: a no-break space (U+00A0) groups thousands, a comma

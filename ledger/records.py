@@ -198,7 +198,7 @@ SCHEMAS: dict[str, dict[str, Check]] = {
     },
     "reconversion": {**_COMMON, **_SIGNED_OP, "from": ACCOUNT, "amount": AMOUNT, "fee": FEE},
     "payout": {**_COMMON, **_SIGNED_OP, "reconversion": HEX32, "amount": AMOUNT},
-    # A merchant's closed business day (SPEC §7): its figures, signed by the merchant.
+    # A merchant's closed business day (FORMATS.md §7): its figures, signed by the merchant.
     "day": {
         **_COMMON,
         "account": ACCOUNT,

@@ -1,4 +1,4 @@
-"""Payment requests and the QR-code URLs that carry them (SPEC §6).
+"""Payment requests and the QR-code URLs that carry them (FORMATS.md §6).
 
 A payment request is a small binary record a till signs with a merchant or cashier key, so that
 it can be shown while the till is offline: `ver` (0x01) ‖ `merchant` (uint32) ‖ `amount` cents

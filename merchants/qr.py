@@ -1,7 +1,7 @@
 """QR codes of payment requests and merchant stickers, as PNG and SVG images.
 
 The payloads are upper-case HTTPS URLs (alphanumeric mode), error correction M and a quiet zone
-of four modules, as SPEC §6 says; tests decode every image back with a real decoder.
+of four modules, as FORMATS.md §6 says; tests decode every image back with a real decoder.
 """
 
 from __future__ import annotations

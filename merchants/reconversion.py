@@ -1,8 +1,8 @@
 """Reconversion of a merchant's units to euros: the association's fee rules, quotes, eligibility.
 
 The association sets one fee rule per kind of merchant: a rate in basis points (hundredths of a
-percent) from 0 to 500 (0–5 %, SPEC §2) and a minimum amount. A rate is a whole number of basis
-points, so any rule that could not be applied to whole cents exactly — a float, a fraction, or
+percent) from 0 to 500 (0–5 %, FORMATS.md §2) and a minimum amount. A rate is a whole number of
+basis points, so any rule that could not be applied to whole cents exactly — a float, a fraction, or
 a percentage typed with more than two decimals such as "2,125 %" — is refused with
 `InvalidFeeRule` rather than rounded silently. The fee is rounded *down* to the cent:
 ``fee = ⌊gross × rate / 10 000⌋``, in integer arithmetic, and ``net = gross − fee``; so the

@@ -1,7 +1,7 @@
 """A merchant's takings: the day statement (Z report), its `day` record, and totals over a period.
 
 The statement is a pure fold of the account's transfer lines of one business day (one
-`TakingLine` per transfer to or from the account, with its receipt), following SPEC §7:
+`TakingLine` per transfer to or from the account, with its receipt), following FORMATS.md §7:
 `count` is the number of payments received (every transfer in), `credits` the cents received,
 `refunds` the cents refunded (transfers out that reference a payment; a refund the merchant
 receives from another merchant is money in like any other), `debits` all cents out
@@ -293,10 +293,10 @@ def period_totals(statements: Sequence[DayStatement]) -> PeriodTotals:
 
 
 def day_record(statement: DayStatement, *, ledger: str, kid: str) -> dict[str, Any]:
-    """The fields of the `day` record (SPEC §7) for this statement, ready to be signed.
+    """The fields of the `day` record (FORMATS.md §7) for this statement, ready to be signed.
 
-    Exactly the SPEC's fields: `account` is a decimal string like every account number in a
-    record. Whatever the ledger's schema adds to every signed record (a nonce, a creation
+    Exactly the day record's fields: `account` is a decimal string like every account number
+    in a record. Whatever the ledger's schema adds to every signed record (a nonce, a creation
     time) is the ledger's to add when it signs.
     """
     return {

@@ -98,7 +98,7 @@ def bank_lines(only_open: bool, statement: int | None) -> None:
 
 @bank.command("check")
 def bank_check() -> None:
-    """The reserve check (SPEC §3 invariant 3): each bank account's statement balance against
+    """The reserve check (FORMATS.md §3 invariant 3): each bank account's statement balance against
     the ledger, with what the ledger expects and the bank has not booked (in transit) and the
     lines left open; then how many accounts balance."""
     from association.reconciliation import reserve_check

@@ -1,4 +1,4 @@
-"""The exported log and its offline audit (SPEC §5): a clean export verifies with the right
+"""The exported log and its offline audit (FORMATS.md §5): a clean export verifies with the right
 totals, and every kind of tampering is caught at the entry concerned."""
 
 from __future__ import annotations

@@ -162,7 +162,7 @@ def test_the_march_camt_statement_matches_the_deposit_and_the_payout_batch(world
     deposit, payout, topup = lines(world, imported.id)
     assert (deposit.status, deposit.entry is not None, deposit.amount) == ("matched", True, 120_00)
     assert (payout.status, payout.batch, payout.amount) == ("matched", 1, -98_00)
-    assert batch_status(world) == "executed"  # SPEC §7: the statement shows the payout
+    assert batch_status(world) == "executed"  # FORMATS.md §7: the statement shows the payout
     assert (topup.status, topup.member, topup.reference) == ("open", 1002, "RF131002")
     (stored,) = [s for s in _statements(world) if s.id == imported.id]
     assert (stored.format, stored.opening_balance, stored.closing_balance) == ("camt.053", 0, 72_00)
@@ -390,7 +390,7 @@ def test_a_payout_batch_approved_after_its_line_was_imported_is_matched_by_hand(
     assert batch_status(world) == "approved"
     line = match_by_hand(world, imported.id, 2, batch=1, note="Lot approuvé après le relevé")
     assert (line.status, line.batch, line.amount) == ("matched", 1, -98_00)
-    assert batch_status(world) == "executed"  # SPEC §7, as when matched at import
+    assert batch_status(world) == "executed"  # FORMATS.md §7, as when matched at import
     digital = check(world)["digital"]
     assert (digital.in_transit, [x.line for x in digital.open_lines]) == ((), [3])
 

@@ -67,7 +67,7 @@ def bank_conversion(world: World, holder: Holder, cents: int) -> None:
     )
 
 
-# --- an independent fold of the log, by SPEC §3's table ------------------------------------
+# --- an independent fold of the log, by FORMATS.md §3's table ------------------------------------
 
 
 @dataclass

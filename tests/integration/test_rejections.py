@@ -1,4 +1,4 @@
-"""Every refusal of SPEC §4: the specific error, and nothing written (not a row, not a cent)."""
+"""Every refusal of FORMATS.md §4: the specific error, and nothing written (no row, no cent)."""
 
 from __future__ import annotations
 

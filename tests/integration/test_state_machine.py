@@ -4,7 +4,7 @@ Hypothesis runs sequences of operations (conversions, payments, refunds, retries
 retries, forged signatures, revoked keys, deposits, paper notes, reconversions, payouts,
 expired records) on a fresh database each time, and predicts every outcome with a model made
 of plain dicts: the balances, the committed record ids and the idempotency keys. After every
-step the invariants of SPEC §3 are checked with SQL on the database itself.
+step the invariants of FORMATS.md §3 are checked with SQL on the database itself.
 """
 
 from __future__ import annotations
@@ -340,7 +340,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.world.now = parse_time(record.record["expires"]) + late
         self.refuse(record, ExpiredRecord)
 
-    # --- the invariants of SPEC §3, on the database -----------------------------------------
+    # --- the invariants of FORMATS.md §3, on the database -----------------------------------------
 
     def query(self, conn: Connection, sql: str) -> list[Any]:
         return list(conn.execute(text(sql)).all())

@@ -1,4 +1,4 @@
-"""Business days in Europe/Paris with a closing time (SPEC §7), across both DST changes."""
+"""Business days in Europe/Paris with a closing time (FORMATS.md §7), across both DST changes."""
 
 from __future__ import annotations
 

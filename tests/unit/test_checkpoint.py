@@ -1,4 +1,4 @@
-"""Checkpoints as C2SP tlog-checkpoint signed notes (SPEC §5, §10)."""
+"""Checkpoints as C2SP tlog-checkpoint signed notes (FORMATS.md §5, §10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Money values and French amount formats (SPEC §2)."""
+"""Money values and French amount formats (FORMATS.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Payment requests, their signatures and the QR-code URLs (SPEC §6, §10)."""
+"""Payment requests, their signatures and the QR-code URLs (FORMATS.md §6, §10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reconversion fees and eligibility (SPEC §2, §7): no cent created or lost, 0–5 % only."""
+"""Reconversion fees and eligibility (FORMATS.md §2, §7): no cent created or lost, 0–5 % only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Record shapes: canonical bytes, the spec's vectors, and log leaves read back (SPEC §4, §10)."""
+"""Record shapes: canonical bytes, the vectors, and log leaves read back (FORMATS.md §4, §10)."""
 
 from __future__ import annotations
 

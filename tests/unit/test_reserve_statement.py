@@ -1,4 +1,4 @@
-"""The signed reserve statement (association/reserve_statement.py, SPEC §8)."""
+"""The signed reserve statement (association/reserve_statement.py, FORMATS.md §8)."""
 
 from __future__ import annotations
 

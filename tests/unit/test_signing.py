@@ -1,4 +1,4 @@
-"""Ed25519 keys, key ids, key files, base64url and strict verification (SPEC §4, §10)."""
+"""Ed25519 keys, key ids, key files, base64url and strict verification (FORMATS.md §4, §10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Day statements (Z reports), `day` records and period totals (SPEC §7)."""
+"""Day statements (Z reports), `day` records and period totals (FORMATS.md §7)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ OPERATION_SCHEMA: dict[str, Any] = {
         "record": {
             "type": "object",
             "description": "a `conversion` (method `cash`), `paper_issue`, `paper_exchange` "
-            "or `deposit` record (SPEC §3, §5), signed by an agent of the office",
+            "or `deposit` record (FORMATS.md §3, §5), signed by an agent of the office",
         },
         "sig": {"type": "string", "description": "base64url Ed25519 signature"},
     },

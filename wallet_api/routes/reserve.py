@@ -345,5 +345,5 @@ def post_conversion(
 
 @router.get("/reserve/check")
 def get_reserve_check(uow: ReadingUnitOfWork, _reader: AuditReader) -> list[BankAccountCheckOut]:
-    """SPEC §3 invariant 3: each bank account's balance against the ledger's, explained."""
+    """FORMATS.md §3 invariant 3: each bank account's balance against the ledger's, explained."""
     return [_check_out(c) for c in reserve_check(uow)]

@@ -23,7 +23,7 @@ ENVELOPE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "alg": {"const": "Ed25519"},
-        "record": {"type": "object", "description": "a transfer record (SPEC §4)"},
+        "record": {"type": "object", "description": "a transfer record (FORMATS.md §4)"},
         "sig": {"type": "string", "description": "base64url Ed25519 signature"},
     },
 }

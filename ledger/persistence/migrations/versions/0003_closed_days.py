@@ -15,7 +15,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-KID_AT = slice(21, 25)  # bytes of the signing key's id in a payment request (SPEC §6)
+KID_AT = slice(21, 25)  # bytes of the signing key's id in a payment request (FORMATS.md §6)
 
 
 def upgrade() -> None:
