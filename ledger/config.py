@@ -23,6 +23,7 @@ class Settings:
     reserve_bic: str | None = None
     pilot_end: str | None = None  # YYYY-MM-DD: the pilot's last day, for its evaluation
     auth_per_client: int = 30  # sign-ins a minute from one client address (an office's NAT…)
+    source_url: str = "/source.tar.gz"  # the running version's source (AGPL section 13)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,4 +39,5 @@ class Settings:
             reserve_bic=env.get("SOU_RESERVE_BIC") or None,
             pilot_end=env.get("SOU_PILOT_END") or None,
             auth_per_client=int(env.get("SOU_AUTH_PER_CLIENT", cls.auth_per_client)),
+            source_url=env.get("SOU_SOURCE_URL") or cls.source_url,
         )

@@ -24,6 +24,7 @@ def create() -> FastAPI:
         debtor=debtor,
         pilot_end=end,
         auth_per_client=settings.auth_per_client,
+        source_url=settings.source_url,
     )
     # What is alive now (modules, the app, the schema: some 180,000 objects) lives as long as
     # the process: out of the collector's sight, a full collection no longer walks it, which

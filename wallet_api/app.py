@@ -31,6 +31,7 @@ from wallet_api.routes import (
     transparency,
     wallet,
 )
+from wallet_api.source import DEFAULT_SOURCE_URL
 
 
 @asynccontextmanager
@@ -50,10 +51,12 @@ def create_app(
     debtor: Debtor | None = None,
     pilot_end: dt.date | None = None,
     auth_per_client: int = 30,
+    source_url: str = DEFAULT_SOURCE_URL,
 ) -> FastAPI:
     """The service over `ledger`; `debtor` is the association's account that pays payouts,
     `pilot_end` the pilot's last day (for its evaluation), `auth_per_client` the sign-ins a
-    minute one client address may make."""
+    minute one client address may make, `source_url` where every page links to the running
+    version's source (AGPL section 13)."""
     app = FastAPI(
         title="Sou",
         version="1",
@@ -66,6 +69,7 @@ def create_app(
     app.state.batcher = Batcher(ledger)
     app.state.wal_checkpointer = WalCheckpointer(ledger.engine)  # SQLite's, run while serving
     app.state.auth_limits = AuthLimits(per_client=auth_per_client)
+    app.state.source_url = source_url
     errors.install(app)
 
     @app.get("/healthz", tags=["operations"])

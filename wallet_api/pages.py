@@ -3,16 +3,21 @@
 The pages hold no server-side logic: the browser makes and keeps its own key, signs its own
 records and checks the ledger's signatures, talking to the `/v1` API like any other client.
 QR codes open `/M/<account>` and `/R/<base32>`; a camera app may hand them over in upper or
-lower case, so both are routed to the wallet, which reads its own address.
+lower case, so both are routed to the wallet, which reads its own address. Each page's footer
+links to the source of the running version (`SOU_SOURCE_URL`, see wallet_api/source.py).
 """
 
 from __future__ import annotations
 
+import html
+from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+
+from wallet_api.source import source_archive
 
 STATIC = Path(__file__).parent / "static"
 HEADERS = {"Cache-Control": "no-cache"}
@@ -21,8 +26,15 @@ router = APIRouter(include_in_schema=False)
 static_files = StaticFiles(directory=STATIC)
 
 
-def _page(name: str) -> FileResponse:
-    return FileResponse(STATIC / name, media_type="text/html; charset=utf-8", headers=HEADERS)
+@cache
+def _html(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
+def _page(name: str, request: Request) -> HTMLResponse:
+    source = html.escape(request.app.state.source_url, quote=True)
+    body = _html(name).replace("{{SOU_SOURCE_URL}}", source)
+    return HTMLResponse(body, headers=HEADERS)
 
 
 @router.get("/")
@@ -30,32 +42,32 @@ def _page(name: str) -> FileResponse:
 @router.get("/m/{number}")
 @router.get("/R/{code}")
 @router.get("/r/{code}")
-def wallet() -> FileResponse:
+def wallet(request: Request) -> HTMLResponse:
     """The wallet; on a QR code's address it opens the payment screen."""
-    return _page("wallet.html")
+    return _page("wallet.html", request)
 
 
 @router.get("/till")
-def till() -> FileResponse:
-    return _page("till.html")
+def till(request: Request) -> HTMLResponse:
+    return _page("till.html", request)
 
 
 @router.get("/association")
-def association() -> FileResponse:
+def association(request: Request) -> HTMLResponse:
     """The treasurer's console: reserve dashboard, compliance, reserve statements."""
-    return _page("association.html")
+    return _page("association.html", request)
 
 
 @router.get("/office")
-def office() -> FileResponse:
+def office(request: Request) -> HTMLResponse:
     """The exchange office's tablet: an agent records conversions, paper notes, deposits."""
-    return _page("office.html")
+    return _page("office.html", request)
 
 
 @router.get("/evaluation")
-def evaluation() -> FileResponse:
+def evaluation(request: Request) -> HTMLResponse:
     """The pilot's evaluation report, with its charts (treasurer and auditors)."""
-    return _page("evaluation.html")
+    return _page("evaluation.html", request)
 
 
 @router.get("/manifest.webmanifest")
@@ -63,3 +75,10 @@ def manifest() -> FileResponse:
     return FileResponse(
         STATIC / "manifest.webmanifest", media_type="application/manifest+json", headers=HEADERS
     )
+
+
+@router.get("/source.tar.gz")
+def source() -> Response:
+    """The running version's source code (AGPL-3.0-or-later, section 13)."""
+    headers = {"Content-Disposition": 'attachment; filename="sou-source.tar.gz"', **HEADERS}
+    return Response(source_archive(), media_type="application/gzip", headers=headers)

@@ -18,6 +18,7 @@ class LedgerOut(Out):
     unit_name: str
     ledger_key: str
     checkpoint_verifier: str
+    source_url: str  # the running version's source code (AGPL-3.0-or-later, section 13)
 
 
 class InclusionOut(Out):

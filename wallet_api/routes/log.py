@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from ledger import transparency
@@ -16,13 +16,14 @@ router = APIRouter(prefix="/v1", tags=["log"])
 
 
 @router.get("/ledger")
-def get_ledger(ledger: LedgerDep) -> LedgerOut:
+def get_ledger(ledger: LedgerDep, request: Request) -> LedgerOut:
     return LedgerOut(
         host=ledger.host,
         currency=ledger.currency,
         unit_name=ledger.unit_name,
         ledger_key=ledger.key.public_bytes.hex(),
         checkpoint_verifier=ledger.verifier_key,
+        source_url=str(request.app.state.source_url),
     )
 
 

@@ -1,4 +1,4 @@
-// The till's business day (SPEC §7): today's takings for every till device, and for the
+// The till's business day (FORMATS.md §7): today's takings for every till device, and for the
 // merchant's own key any past day, its closing with a `day` record signed on this device,
 // and the statements for the accountant. Reads carry the device's bearer token; the closing
 // is the signed record itself, checked by the ledger against the day as the log stands.

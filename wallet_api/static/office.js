@@ -1,5 +1,5 @@
 // The exchange office's tablet: an agent's key, enrolled with a one-time code, signs each
-// operation (SPEC §3) — euros received in cash for digital units, paper notes handed out or
+// operation (FORMATS.md §3) — euros received in cash for digital units, paper notes handed out or
 // taken back, cash deposited at the bank — and the ledger's rules judge it. The office's cash
 // is read with the key's bearer token. A signed operation sent without an answer (network)
 // is resent as is, never re-signed, so it cannot be recorded twice.

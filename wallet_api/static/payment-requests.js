@@ -1,4 +1,4 @@
-// Payment requests (SPEC §6), as merchants/payment_requests.py makes them. Big-endian:
+// Payment requests (FORMATS.md §6), as merchants/payment_requests.py makes them. Big-endian:
 // ver (0x01) ‖ merchant u32 ‖ amount u32 ‖ expires u32 ‖ nonce 8 ‖ kid 4 ‖ n u8 ‖ ref n ‖ sig 64;
 // the till signs "SOU-PR1\n" ‖ lower-case host ‖ "\n" ‖ the request without its signature.
 

@@ -1,4 +1,4 @@
-// Signed records (SPEC §4), as ledger/records.py makes them: the signed bytes are
+// Signed records (FORMATS.md §4), as ledger/records.py makes them: the signed bytes are
 // "SOU-<TYPE>-V1\n" + the RFC 8785 canonical JSON of a flat record, the id is their SHA-256,
 // and the envelope is {alg, record, sig} with a base64url signature.
 

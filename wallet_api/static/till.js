@@ -1,4 +1,4 @@
-// The merchant's till: type an amount, sign a payment request (SPEC §6) with this device's
+// The merchant's till: type an amount, sign a payment request (FORMATS.md §6) with this device's
 // merchant or cashier key, register it, show its QR code, and watch it turn paid (SSE).
 // The business day (takings, closing, statements) is day.js's view of the same page.
 
