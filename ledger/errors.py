@@ -187,6 +187,16 @@ class ConcurrencyConflict(LedgerError):
     code = "concurrency-conflict"
 
 
+# --- key files ----------------------------------------------------------------------------
+
+
+class KeyFileExposed(SouError):
+    """A key file is readable or writable by others than its owner, or not owned by the
+    running user: it must be mode 0600 (or stricter) and belong to the service's user."""
+
+    code = "key-file-exposed"
+
+
 # --- the log and its audit ----------------------------------------------------------------
 
 

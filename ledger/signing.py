@@ -22,6 +22,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 from typing import TypeAlias
 
@@ -29,7 +30,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
 from nacl.exceptions import BadSignatureError
 
-from ledger.errors import FormatError, InvalidPublicKey, InvalidSignature, MalformedRecord
+from ledger.errors import (
+    FormatError,
+    InvalidPublicKey,
+    InvalidSignature,
+    KeyFileExposed,
+    MalformedRecord,
+)
 
 PUBLIC_KEY_SIZE = 32
 SEED_SIZE = 32
@@ -204,9 +211,36 @@ class SigningKey:
         return f"SigningKey(kid={self.kid!r})"
 
 
+def check_key_file(path: Path, status: os.stat_result) -> None:
+    """Refuse a key file that others than its owner may read or write (mode & 0o077), or
+    that the running user does not own; the message names the file and the fix, never the key.
+    """
+    mode = stat.S_IMODE(status.st_mode)
+    if mode & 0o077:
+        raise KeyFileExposed(
+            f"{path}: key file has mode {mode:04o}, readable or writable by others than its "
+            f"owner: run `chmod 600 {path}`",
+            path=str(path),
+            mode=f"{mode:04o}",
+        )
+    if status.st_uid != os.geteuid():
+        raise KeyFileExposed(
+            f"{path}: key file is owned by uid {status.st_uid}, not by the running user "
+            f"(uid {os.geteuid()}): `chown` it to the user the service runs as",
+            path=str(path),
+            owner=status.st_uid,
+        )
+
+
 def load_key_file(path: Path) -> SigningKey:
-    """Read a key file: the 32-byte seed as 64 hex digits, optionally followed by a newline."""
-    text = path.read_text(encoding="ascii", errors="replace")
+    """Read a key file: the 32-byte seed as 64 hex digits, optionally followed by a newline.
+
+    The file must be private (`check_key_file`): its mode and owner are read from the open
+    file itself, so that they are those of the bytes read.
+    """
+    with path.open("rb") as file:
+        check_key_file(path, os.fstat(file.fileno()))
+        text = file.read(256).decode("ascii", errors="replace")
     if not _SEED_HEX.fullmatch(text):
         raise FormatError(f"{path}: a key file holds 64 hex digits and a newline")
     return SigningKey.from_private_bytes(bytes.fromhex(text.strip()))

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.errors import FormatError, InvalidPublicKey, InvalidSignature, MalformedRecord
+from ledger import signing
+from ledger.errors import (
+    FormatError,
+    InvalidPublicKey,
+    InvalidSignature,
+    KeyFileExposed,
+    MalformedRecord,
+)
 from ledger.signing import (
     SMALL_ORDER_ENCODINGS,
     L,
@@ -273,6 +280,7 @@ def test_creating_a_key_file_never_overwrites_an_existing_one(tmp_path: Path) ->
 def test_the_vector_seed_in_a_key_file_gives_the_vector_key(tmp_path: Path) -> None:
     path = tmp_path / "ledger.key"
     path.write_text(VECTORS["keys"]["ledger"]["private_hex"] + "\n")
+    path.chmod(0o600)
     assert load_key_file(path).kid == VECTORS["keys"]["ledger"]["kid"]
 
 
@@ -280,7 +288,38 @@ def test_the_vector_seed_in_a_key_file_gives_the_vector_key(tmp_path: Path) -> N
 def test_a_malformed_key_file_is_refused(tmp_path: Path, content: str) -> None:
     path = tmp_path / "bad.key"
     path.write_text(content)
+    path.chmod(0o600)
     with pytest.raises(FormatError):
+        load_key_file(path)
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o602, 0o660, 0o666])
+def test_a_key_file_others_may_read_or_write_is_refused(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "ledger.key"
+    key = create_key_file(path)
+    path.chmod(mode)
+    with pytest.raises(KeyFileExposed) as refused:
+        load_key_file(path)
+    assert f"{mode:04o}" in refused.value.message and "chmod 600" in refused.value.message
+    assert key.private_bytes.hex() not in refused.value.message
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400])
+def test_a_key_file_only_its_owner_may_use_loads(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "ledger.key"
+    key = create_key_file(path)
+    path.chmod(mode)
+    assert load_key_file(path).public_bytes == key.public_bytes
+
+
+def test_a_key_file_owned_by_another_user_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ledger.key"
+    create_key_file(path)
+    owner = path.stat().st_uid
+    monkeypatch.setattr(signing.os, "geteuid", lambda: owner + 1)
+    with pytest.raises(KeyFileExposed, match="not by the running user"):
         load_key_file(path)
 
 
