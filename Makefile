@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# `make run PORT=8010 HOST=0.0.0.0` serves elsewhere.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: $(STAMP)
 	$(BIN)/sou db upgrade
 	$(BIN)/sou pilot load --if-empty
-	$(BIN)/sou serve --host 127.0.0.1 --port 8000
+	$(BIN)/sou serve --host $(HOST) --port $(PORT)
 
 # Tests run in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 TEST_WORKERS ?= 2

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.errors import BadSetting
+
 DEFAULT_DATABASE_URL = "sqlite:///sou.db"
 
 
@@ -29,7 +31,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
-            database_url=env.get("SOU_DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=_database_url(env),
             host=env.get("SOU_HOST", cls.host).lower(),
             currency=env.get("SOU_CURRENCY", cls.currency),
             unit_name=env.get("SOU_UNIT_NAME", cls.unit_name),
@@ -41,3 +43,21 @@ class Settings:
             auth_per_client=int(env.get("SOU_AUTH_PER_CLIENT", cls.auth_per_client)),
             source_url=env.get("SOU_SOURCE_URL") or cls.source_url,
         )
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    """`SOU_DATABASE_URL`, or the first line of the file `SOU_DATABASE_URL_FILE` names (a
+    container secret: the password stays out of the environment and the compose file)."""
+    url_file = env.get("SOU_DATABASE_URL_FILE")
+    if not url_file:
+        return env.get("SOU_DATABASE_URL", DEFAULT_DATABASE_URL)
+    if env.get("SOU_DATABASE_URL"):
+        raise BadSetting("set SOU_DATABASE_URL or SOU_DATABASE_URL_FILE, not both")
+    try:
+        lines = Path(url_file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        why = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise BadSetting(f"SOU_DATABASE_URL_FILE: cannot read {url_file}: {why}") from None
+    if not lines or not lines[0].strip():
+        raise BadSetting(f"SOU_DATABASE_URL_FILE: {url_file} is empty")
+    return lines[0].strip()

@@ -187,6 +187,12 @@ class ConcurrencyConflict(LedgerError):
     code = "concurrency-conflict"
 
 
+class BadSetting(SouError):
+    """A `SOU_*` setting cannot be used as given."""
+
+    code = "bad-setting"
+
+
 # --- key files ----------------------------------------------------------------------------
 
 

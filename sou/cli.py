@@ -25,7 +25,10 @@ T = TypeVar("T")
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except SouError as error:
+        _fail(error)
 
 
 def _fail(error: Exception) -> NoReturn:

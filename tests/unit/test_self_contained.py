@@ -37,7 +37,8 @@ def _project_files() -> list[Path]:
 def test_no_file_names_a_path_outside_the_project() -> None:
     found = []
     for path in _project_files():
-        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
             if any(pattern.search(line) for pattern in OUTSIDE):
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []

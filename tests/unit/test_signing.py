@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import signing
 from ledger.errors import (
     FormatError,
     InvalidPublicKey,
@@ -318,7 +317,7 @@ def test_a_key_file_owned_by_another_user_is_refused(
     path = tmp_path / "ledger.key"
     create_key_file(path)
     owner = path.stat().st_uid
-    monkeypatch.setattr(signing.os, "geteuid", lambda: owner + 1)
+    monkeypatch.setattr("os.geteuid", lambda: owner + 1)
     with pytest.raises(KeyFileExposed, match="not by the running user"):
         load_key_file(path)
 
