@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from ledger.context import Ledger
 from ledger.persistence.wal import WalCheckpointer
+from ledger.readiness import check_readiness
 from merchants.sepa import Debtor
 from wallet_api import errors, pages
 from wallet_api.batcher import Batcher
@@ -76,6 +78,18 @@ def create_app(
     async def healthz() -> dict[str, str]:
         """The process answers: no database work (for probes, and the HTTP benchmark's baseline)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], response_model=None)
+    async def readyz() -> dict[str, object] | JSONResponse:
+        """Ready for traffic: the database answers, its schema is at head, the ledger key is the
+        genesis's, and the stored log agrees with the latest signed checkpoint (503 if not)."""
+        readiness = await asyncio.to_thread(check_readiness, app.state.ledger)
+        if readiness.ready:
+            return {"status": "ready", "checks": readiness.checks}
+        detail = "; ".join(f"{name}: {readiness.checks[name]}" for name in readiness.failed)
+        return errors.problem(
+            503, "not-ready", "the service is not ready", detail, checks=readiness.checks
+        )
 
     app.include_router(log.router)
     app.include_router(wallet.router)
