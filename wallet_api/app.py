@@ -64,6 +64,8 @@ def create_app(
         version="1",
         description="The ledger of a citizen local currency: signed transfers, a verifiable log.",
         lifespan=lifespan,
+        docs_url=None,  # served by wallet_api.pages from the service's own files
+        redoc_url=None,
     )
     app.state.ledger = ledger
     app.state.debtor = debtor
@@ -105,6 +107,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files, name="static")
+    app.mount("/docs/assets", pages.swagger_ui_files, name="docs-assets")
 
     app.add_middleware(HotPath)  # inside Guard: the last added is the outermost
     app.add_middleware(Guard)

@@ -13,6 +13,7 @@ import html
 from functools import cache
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +25,9 @@ HEADERS = {"Cache-Control": "no-cache"}
 
 router = APIRouter(include_in_schema=False)
 static_files = StaticFiles(directory=STATIC)
+# Swagger UI's files, as packaged by fastapi-offline (pinned in pyproject.toml).
+SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
+swagger_ui_files = StaticFiles(directory=SWAGGER_UI)
 
 
 @cache
@@ -68,6 +72,12 @@ def office(request: Request) -> HTMLResponse:
 def evaluation(request: Request) -> HTMLResponse:
     """The pilot's evaluation report, with its charts (treasurer and auditors)."""
     return _page("evaluation.html", request)
+
+
+@router.get("/docs")
+def api_docs(request: Request) -> HTMLResponse:
+    """The HTTP API's documentation (Swagger UI over /openapi.json), with no third-party host."""
+    return _page("docs.html", request)
 
 
 @router.get("/manifest.webmanifest")

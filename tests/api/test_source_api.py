@@ -16,7 +16,7 @@ from ledger.config import Settings
 from tests.support import World
 from wallet_api.app import create_app
 
-PAGES = ["/", "/M/1002", "/till", "/office", "/association", "/evaluation"]
+PAGES = ["/", "/M/1002", "/till", "/office", "/association", "/evaluation", "/docs"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
