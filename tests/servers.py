@@ -33,6 +33,15 @@ def running_service(
 
     `settings` are more `SOU_*` variables (e.g. `{"SOU_RESERVE_IBAN": "FR76…"}`).
     """
+    with running_server(world, key_file, workers=workers, settings=settings) as (_, base):
+        yield base
+
+
+@contextmanager
+def running_server(
+    world: World, key_file: Path, *, workers: int = 1, settings: Mapping[str, str] = {}
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """The same, with the server's process, for tests that signal it."""
     port = free_port()
     env = {
         **os.environ,
@@ -57,9 +66,10 @@ def running_service(
                 time.sleep(0.05)
         else:
             raise RuntimeError("the service did not start")
-        yield base
+        yield server, base
     finally:
-        server.terminate()
+        if server.poll() is None:
+            server.terminate()
         server.wait(timeout=20)
 
 
