@@ -26,7 +26,7 @@ PAYMENTS = 250  # each payer's: more than the load gets through before the signa
 def _post(base: str, body: bytes) -> tuple[int, dict[str, object]] | None:
     """One payment over its own connection; None if the server would not take it."""
     address = urlsplit(base)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    connection = http.client.HTTPConnection(address.netloc, timeout=30)
     try:
         connection.request("POST", "/v1/transfers", body, {"content-type": "application/json"})
         response = connection.getresponse()
