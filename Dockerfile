@@ -13,4 +13,4 @@ WORKDIR /data
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
-CMD ["sh", "-c", "sou db upgrade && exec sou serve --host 0.0.0.0 --port 8000"]
+CMD ["sh", "-c", "sou db upgrade && exec sou serve --production --host 0.0.0.0 --port 8000"]

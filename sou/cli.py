@@ -44,10 +44,22 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="worker processes [default: the CPU count with --production, else 1]",
+)
+@click.option(
+    "--production",
+    is_flag=True,
+    envvar="SOU_PRODUCTION",
+    help="production defaults (also SOU_PRODUCTION=1): one worker per CPU",
+)
+def serve(host: str, port: int, workers: int | None, production: bool) -> None:
     """Serve the HTTP API and the web pages."""
     import uvicorn
+
+    workers = workers or default_workers(production=production)
 
     from ledger.bootstrap import open_ledger
 
@@ -64,6 +76,11 @@ def serve(host: str, port: int, workers: int) -> None:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.set_inheritable(True)
     uvicorn.run("sou.server:create", factory=True, fd=sock.fileno(), workers=workers)
+
+
+def default_workers(*, production: bool) -> int:
+    """One process per CPU in production (payments batch across them), one in development."""
+    return max(1, os.cpu_count() or 1) if production else 1
 
 
 @main.group()
