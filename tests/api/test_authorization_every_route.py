@@ -44,6 +44,7 @@ READERS = frozenset({"treasurer", "auditor"})
 # operation → (who may call it, JSON body or None)
 ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /healthz": (PUBLIC, None),
+    "GET /readyz": (PUBLIC, None),
     "GET /v1/ledger": (PUBLIC, None),
     "GET /v1/log/checkpoint": (PUBLIC, None),
     "GET /v1/log/inclusion?entry=0&size=1": (PUBLIC, None),
