@@ -2,6 +2,13 @@
 FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# pg_dump and pg_restore, for `sou backup` and `sou restore` (a client at least as new as the
+# server: Debian's is). Not pinned: Debian replaces a stable release's package versions with
+# their security updates, so a pin would break the build at the next one.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN pip install --no-cache-dir . \
     && useradd --create-home --uid 10001 sou \

@@ -193,6 +193,12 @@ class BadSetting(SouError):
     code = "bad-setting"
 
 
+class BackupError(SouError):
+    """A backup cannot be taken, or an archive cannot be restored: the message says why."""
+
+    code = "backup-error"
+
+
 # --- key files ----------------------------------------------------------------------------
 
 

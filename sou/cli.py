@@ -317,6 +317,7 @@ def admin_revoke(kid: str) -> None:
 # The other command modules register their groups and commands on the ones above.
 from sou import (  # noqa: E402
     accounting_commands,
+    backup_commands,
     bank_commands,
     merchant_commands,
     office_commands,
@@ -325,6 +326,7 @@ from sou import (  # noqa: E402
 
 __all__ = [
     "accounting_commands",
+    "backup_commands",
     "bank_commands",
     "main",
     "merchant_commands",

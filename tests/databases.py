@@ -79,6 +79,23 @@ class Templates:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
 
+    @contextmanager
+    def empty_database(self, backend: str, tmp_path: Path) -> Iterator[str]:
+        """The URL of a database of `backend` with nothing in it (not even the schema)."""
+        if backend == "sqlite":
+            yield f"sqlite:///{tmp_path / f'empty-{uuid.uuid4().hex[:8]}.db'}"
+            return
+        name = f"sou_empty_{uuid.uuid4().hex[:12]}"
+        admin = self.admin_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield _with_database(name)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
     def close(self) -> None:
         if self.postgres is not None:
             admin = self.admin_engine()

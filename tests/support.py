@@ -37,15 +37,19 @@ class Holder:
 class World:
     """A ledger in a fresh database, with helpers to people it and move money."""
 
-    def __init__(self, url: str, *, ledger_key: SigningKey | None = None) -> None:
-        self.now = T0
+    def __init__(
+        self, url: str, *, ledger_key: SigningKey | None = None, now: int = T0, genesis: bool = True
+    ) -> None:
+        """`genesis=False` joins a ledger already in the database (e.g. the pilot's)."""
+        self.now = now
         self.engine = make_engine(url)
         self.ledger = Ledger(
             self.engine, HOST, UNIT, ledger_key or SigningKey.generate(), "Rétzi", self.clock
         )
-        with self.ledger.unit_of_work() as uow:
-            create_ledger(uow, now=self.now)
-            uow.commit()
+        if genesis:
+            with self.ledger.unit_of_work() as uow:
+                create_ledger(uow, now=self.now)
+                uow.commit()
         self.office = self._holder("office", "agent")
         self.treasurer = self._holder("association", "treasurer")
 
