@@ -24,9 +24,11 @@ from ledger.accounts import (
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import EnrolmentError, InvalidTransfer, UnknownAccount
 from ledger.persistence.tables import ACCOUNTS, ENROLMENT_CODES, HOLDERS, KEYS
-from ledger.posting import post_record
+from ledger.posting import Posted, post_record
 from ledger.records import format_time, new_nonce, sign_record
-from ledger.signing import check_public_key, kid_of
+from ledger.rules import rotation_message
+from ledger.signing import SigningKey, b64url_encode, check_public_key, kid_of
+from ledger.transparency import latest_checkpoint
 
 A = ACCOUNTS
 CODES = ENROLMENT_CODES
@@ -34,13 +36,36 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at
 CODE_TTL = 7 * 24 * 3600
 
 
-def _sign_ledger_record(uow: LedgerUnitOfWork, fields: dict[str, object], now: int) -> None:
+def _sign_ledger_record(uow: LedgerUnitOfWork, fields: dict[str, object], now: int) -> Posted:
     ledger = uow.ledger
     record = {"v": 1, "ledger": ledger.host, **fields, "kid": ledger.key.kid}
     if fields["type"] != "genesis":
         record["nonce"] = new_nonce()
     record["created"] = format_time(now)
-    post_record(uow, record=sign_record(record, ledger.key), now=now)
+    return post_record(uow, record=sign_record(record, ledger.key), now=now)
+
+
+def rotate_ledger_key(uow: LedgerUnitOfWork, *, new_key: SigningKey, now: int) -> Posted:
+    """Hands the ledger over from its key (this unit of work's) to `new_key`: a `ledger_key`
+    record signed by the old key, with the new key's proof that it is held, between a
+    checkpoint the old key signs (sealing its entries) and one the new key signs (covering the
+    rotation). From then on the ledger's records, checkpoints and receipts are signed by the
+    new key, and a process still holding the old one signs nothing more. The caller commits."""
+    ledger = uow.ledger
+    latest_checkpoint(uow, now=now)
+    message = rotation_message(ledger.host, ledger.key.kid, new_key.public_bytes)
+    posted = _sign_ledger_record(
+        uow,
+        {
+            "type": "ledger_key",
+            "ledger_key": new_key.public_bytes.hex(),
+            "proof": b64url_encode(new_key.sign(message)),
+        },
+        now,
+    )
+    uow.store.set_ledger_kid(new_key.kid)
+    latest_checkpoint(uow, now=now, key=new_key)
+    return posted
 
 
 def create_ledger(uow: LedgerUnitOfWork, *, now: int) -> None:

@@ -83,12 +83,20 @@ class AuditReport:
     paper: int  # of which paper notes
     backing: int  # euro cents in the reserves and the offices' cash
     checkpoint: str  # the final checkpoint's note
+    # (entry, public key hex) of each rotation of the ledger key, in order: the key in force
+    # is the last one named (`ledger_key`, the genesis's, if none)
+    rotations: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def key_in_force(self) -> str:
+        return self.rotations[-1][1] if self.rotations else self.ledger_key
 
     def lines(self) -> list[str]:
         """A short human summary."""
         types = ", ".join(f"{n} {t}" for t, n in self.counts.items())
         return [
             f"ledger {self.host} ({self.currency}), key {self.ledger_key}",
+            *(f"ledger key rotated at entry {entry} to {key}" for entry, key in self.rotations),
             f"{self.entries} entries ({types}), {self.checkpoints} checkpoints",
             f"final checkpoint: size {self.checkpoint_size}, root {self.root}",
             f"circulation {format_amount(self.circulation, self.currency)}"
@@ -307,7 +315,7 @@ def _signatures(workers: int) -> Iterator[_Signatures]:
 # --- the replay ------------------------------------------------------------------------------
 
 
-def _check_genesis(sr: SignedRecord, header: _Header, ledger_key: bytes | None) -> None:
+def _check_genesis(sr: SignedRecord, header: _Header) -> None:
     if sr.type != "genesis":
         raise _fail("genesis", f"entry 0 is a {sr.type} record, not the genesis", 0)
     r = sr.record
@@ -315,13 +323,6 @@ def _check_genesis(sr: SignedRecord, header: _Header, ledger_key: bytes | None) 
         raise _fail("genesis", "the genesis names another host or unit than the header", 0)
     if r["ledger_key"] != header.ledger_key.hex() or r["kid"] != kid_of(header.ledger_key):
         raise _fail("genesis", "the genesis names another ledger key than the header", 0)
-    if ledger_key is not None and ledger_key != header.ledger_key:
-        raise _fail(
-            "genesis",
-            f"this log is signed by the ledger key {header.ledger_key.hex()},"
-            f" not by the key given {ledger_key.hex()}",
-            0,
-        )
 
 
 class _Replay:
@@ -339,10 +340,9 @@ class _Replay:
         self.checkpoint: Checkpoint | None = None
         self.checkpoints = 0
         self.counts: defaultdict[str, int] = defaultdict(int)
+        self.rotations: list[tuple[int, bytes]] = []  # (entry, new ledger key)
 
-    def run(
-        self, lines: Iterator[bytes], ledger_key: bytes | None, progress: Callable[[int], None]
-    ) -> None:
+    def run(self, lines: Iterator[bytes], progress: Callable[[int], None]) -> None:
         state, tree, counts = self.state, self.tree, self.counts
         check_signature = self.signatures.check
         match_entry = _ENTRY_LINE.fullmatch
@@ -380,7 +380,7 @@ class _Replay:
                 message = error.message if isinstance(error, SouError) else "nested too deeply"
                 raise _fail("malformed-record", message, count) from None
             if count == 0:
-                _check_genesis(sr, self.header, ledger_key)
+                _check_genesis(sr, self.header)
             try:
                 public_key = signer_public_key(state, sr)
             except SouError as error:
@@ -407,6 +407,8 @@ class _Replay:
                 raise _fail("rule-violation", error.message, count) from None
             if type(result) is Duplicate:
                 raise _fail("duplicate", f"the same record as entry {result.index}", count)
+            if sr.type == "ledger_key":  # what follows is signed by the key it names
+                self.rotations.append((count, state.ledger_key))
             if created > latest:
                 latest = created
             counts[sr.type] += 1
@@ -430,7 +432,8 @@ class _Replay:
         where = count - 1 if count else None  # the entry line it follows
         origin = self.header.origin
         try:
-            checkpoint = open_checkpoint(text, name=origin, public_key=self.header.ledger_key)
+            # signed by the ledger key in force after the entries it covers
+            checkpoint = open_checkpoint(text, name=origin, public_key=self.state.ledger_key)
         except CheckpointError as error:
             raise _fail("checkpoint-signature", error.message, where) from None
         if checkpoint.origin != origin:
@@ -485,7 +488,21 @@ class _Replay:
             paper=paper,
             backing=backing,
             checkpoint=final.text,
+            rotations=tuple((entry, key.hex()) for entry, key in self.rotations),
         )
+
+    def check_trusted(self, ledger_key: bytes) -> None:
+        """The key the auditor trusts must be the genesis's or one a rotation handed over to
+        (which signed, with its proof, that it took over from the key before it)."""
+        chain = [self.header.ledger_key, *(key for _, key in self.rotations)]
+        if ledger_key not in chain:
+            raise _fail(
+                "genesis",
+                f"this log is signed by the ledger key {self.header.ledger_key.hex()}"
+                + (" and those it rotated to" if self.rotations else "")
+                + f", not by the key given {ledger_key.hex()}",
+                0,
+            )
 
 
 def _check_invariants(state: LedgerState) -> tuple[int, int, int]:
@@ -535,8 +552,9 @@ def verify_log(
     """Verifies an exported log; raises `AuditFailure` at the first problem.
 
     `ledger_key` is the ledger's public key as the auditor knows it (else the file's own is
-    taken on trust). `workers` is the number of processes that verify signatures: by default
-    one per CPU for large logs, none (all in this process) for small ones.
+    taken on trust): the genesis's, or one the log's rotations handed over to. `workers` is
+    the number of processes that verify signatures: by default one per CPU for large logs,
+    none (all in this process) for small ones.
     """
     with path.open("rb") as file:
         header = _read_header(file.readline() or None)
@@ -548,8 +566,10 @@ def verify_log(
         replay = _Replay(header, survey, signatures)
         file.readline()
         try:
-            replay.run(iter(file), ledger_key, progress or _ignore)
+            replay.run(iter(file), progress or _ignore)
             report = replay.report()
+            if ledger_key is not None:
+                replay.check_trusted(ledger_key)
         except AuditFailure:
             signatures.settle()  # a bad signature earlier in the file comes first
             raise

@@ -88,6 +88,8 @@ def backup(ledger: Ledger, path: Path) -> BackupSummary:
             exported = export_log(uow, out)
             uow.commit()  # the checkpoint export_log signed for the whole log
         final = _final_checkpoint(work / LOG)
+        with (work / LOG).open("rb") as log:
+            header = json.loads(log.readline())
         dump = work / DUMPS[backend]
         if backend == "sqlite":
             _sqlite_copy(_sqlite_path(ledger.engine.url), dump)
@@ -104,8 +106,9 @@ def backup(ledger: Ledger, path: Path) -> BackupSummary:
             "host": ledger.host,
             "currency": ledger.currency,
             "origin": ledger.origin,
-            "ledger_key": ledger.key.public_bytes.hex(),
-            "checkpoint_verifier": ledger.verifier_key,
+            "ledger_key": header["ledger_key"],  # the genesis's: the chain of keys starts there
+            "checkpoint_verifier": header["checkpoint_verifier"],
+            "key_in_force": ledger.key.public_bytes.hex(),
             "entries": exported.entries,
             "checkpoint": final,
             "files": {name: _digest(work / name) for name in members},
@@ -277,7 +280,9 @@ def restore(path: Path, database_url: str) -> RestoreSummary:
             raise BackupError("the archived log does not end with the manifest's checkpoint")
         try:
             checkpoint = open_checkpoint(
-                report.checkpoint, name=str(manifest["origin"]), public_key=ledger_key
+                report.checkpoint,
+                name=str(manifest["origin"]),
+                public_key=bytes.fromhex(report.key_in_force),
             )
         except CheckpointError as error:
             raise BackupError(f"the archive's checkpoint: {error.message}") from None

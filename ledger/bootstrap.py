@@ -19,6 +19,7 @@ from ledger.context import Ledger
 from ledger.errors import SouError
 from ledger.persistence.database import make_engine
 from ledger.persistence.migrate import is_current, upgrade
+from ledger.persistence.store import LedgerStore
 from ledger.persistence.tables import ENTRIES
 from ledger.signing import SigningKey, create_key_file, load_key_file
 
@@ -52,16 +53,25 @@ def _ledger(settings: Settings, key: SigningKey) -> Ledger:
 
 
 def _check(ledger: Ledger, genesis: dict[str, object]) -> None:
-    expected = {
-        "ledger": ledger.host,
-        "currency": ledger.currency,
-        "ledger_key": ledger.key.public_bytes.hex(),
-    }
+    expected = {"ledger": ledger.host, "currency": ledger.currency}
     for field, value in expected.items():
         if genesis[field] != value:
             raise SetupError(
                 f"this database's ledger has {field} {genesis[field]!r}, the settings {value!r}"
             )
+    with ledger.engine.connect() as conn:
+        rotated_to = LedgerStore(conn).ledger_kid()
+    if rotated_to is not None:  # the key the latest rotation named is the one in force
+        if rotated_to != ledger.key.kid:
+            raise SetupError(
+                f"the ledger key in force is {rotated_to} (rotated), the key file"
+                f" {ledger.key.kid}: set SOU_LEDGER_KEY to the new key's file"
+            )
+    elif genesis["ledger_key"] != ledger.key.public_bytes.hex():
+        raise SetupError(
+            f"this database's ledger has ledger_key {genesis['ledger_key']!r},"
+            f" the settings {ledger.key.public_bytes.hex()!r}"
+        )
 
 
 def upgrade_database(settings: Settings) -> tuple[Ledger, bool]:
@@ -92,9 +102,9 @@ def open_ledger(settings: Settings) -> Ledger:
         genesis = _genesis(ledger)
         if genesis is None:
             raise SetupError("the ledger is empty: run `sou db upgrade` first")
-        _check(ledger, genesis)
         if not is_current(ledger.engine):
             raise SetupError("the database schema is not up to date: run `sou db upgrade`")
+        _check(ledger, genesis)
     except SetupError:
         ledger.engine.dispose()
         raise

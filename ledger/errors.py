@@ -187,6 +187,13 @@ class ConcurrencyConflict(LedgerError):
     code = "concurrency-conflict"
 
 
+class LedgerKeyRotated(LedgerError):
+    """The ledger key was rotated: this process holds a retired key and signs nothing more.
+    Restart it with the new key file."""
+
+    code = "ledger-key-rotated"
+
+
 class BadSetting(SouError):
     """A `SOU_*` setting cannot be used as given."""
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from ledger.audit import FORMAT
+from ledger.checkpoint import verifier_key
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import LogError
 from ledger.transparency import latest_checkpoint
@@ -51,13 +52,17 @@ def export_log(
     size = latest_checkpoint(uow, now=now).size
     store, ledger = uow.store, uow.ledger
     checkpoints = [(s, note) for s, note in store.checkpoints() if s <= size]
+    genesis = store.genesis_key()
+    if genesis is None:
+        raise LogError("the log has no genesis entry")
     header = {
         "format": FORMAT,
         "host": ledger.host,
         "currency": ledger.currency,
         "origin": ledger.origin,
-        "ledger_key": ledger.key.public_bytes.hex(),
-        "checkpoint_verifier": ledger.verifier_key,
+        # the genesis's key, where the audit's chain of keys starts (FORMATS.md §5)
+        "ledger_key": genesis.hex(),
+        "checkpoint_verifier": verifier_key(ledger.origin, genesis),
     }
     written = 0
 

@@ -2,11 +2,12 @@
 
 Four checks, each cheap enough for a load balancer to ask every few seconds: the database
 answers; its schema is at the migrations' head; the ledger key this process signs with is the
-one the genesis names; and the stored log agrees with the latest signed checkpoint (the log
-holds at least that many entries, and the root of its stored tree at that size is the root the
-checkpoint signs, recomputed from the O(log n) stored nodes of the tree's frontier). A check
-that fails says why in a few words, never with a secret. Deeper checks (every leaf hashed
-again, balances folded from postings) belong to the offline audit, not to a probe.
+one the genesis names (after a rotation, the one in force); and the stored log agrees with
+the latest signed checkpoint (the log holds at least that many entries, and the root of its
+stored tree at that size is the root the checkpoint signs, recomputed from the O(log n)
+stored nodes of the tree's frontier). A check that fails says why in a few words, never with
+a secret. Deeper checks (every leaf hashed again, balances folded from postings) belong to the
+offline audit, not to a probe.
 """
 
 from __future__ import annotations
@@ -57,17 +58,24 @@ def check_readiness(ledger: Ledger) -> Readiness:
     if not current:
         return Readiness(checks)
     with ledger.engine.connect() as connection:
-        checks["ledger_key"] = _ledger_key(ledger, connection.execute(_GENESIS).scalar())
-        checks["log"] = _log(ledger, LedgerStore(connection))
+        store = LedgerStore(connection)
+        checks["ledger_key"] = _ledger_key(
+            ledger, connection.execute(_GENESIS).scalar(), store.ledger_kid()
+        )
+        checks["log"] = _log(ledger, store)
     return Readiness(checks)
 
 
 _GENESIS = select(ENTRIES.c.signed).where(ENTRIES.c.idx == 0)
 
 
-def _ledger_key(ledger: Ledger, signed: bytes | None) -> str:
+def _ledger_key(ledger: Ledger, signed: bytes | None, rotated_to: str | None) -> str:
     if signed is None:
         return "the log has no genesis: run `sou db upgrade`"
+    if rotated_to is not None:
+        if rotated_to != ledger.key.kid:
+            return "the ledger key loaded was retired by a rotation: load the new one"
+        return OK
     try:
         genesis = json.loads(bytes(signed).split(b"\n", 1)[1])
         named = genesis["ledger_key"]

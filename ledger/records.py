@@ -103,6 +103,7 @@ FEE = _int(0, MAX_AMOUNT)
 NONCE = _pattern(r"[A-Za-z0-9_-]{16,64}", "16 to 64 characters of [A-Za-z0-9_-]")
 KID = _pattern(r"[0-9a-f]{8}", "8 lower-case hex digits")
 HEX32 = _pattern(r"[0-9a-f]{64}", "64 lower-case hex digits")
+SIGNATURE = _pattern(r"[A-Za-z0-9_-]{86}", "an Ed25519 signature in unpadded base64url")
 TIME = _pattern(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "an RFC 3339 UTC time like 2026-03-14T10:15:30Z"
 )
@@ -142,6 +143,16 @@ SCHEMAS: dict[str, dict[str, Check]] = {
         "currency": UNIT,
         "unit_name": _text,
         "ledger_key": HEX32,
+        "kid": KID,
+        "created": TIME,
+    },
+    # A rotation of the ledger key (FORMATS.md §4): signed by the key in force, naming the
+    # next one, with that key's signature of `rotation_message` to show it is held.
+    "ledger_key": {
+        **_COMMON,
+        "ledger_key": HEX32,
+        "proof": SIGNATURE,
+        "nonce": NONCE,
         "kid": KID,
         "created": TIME,
     },

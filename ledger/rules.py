@@ -30,6 +30,7 @@ from ledger.errors import (
     InsufficientFunds,
     InvalidDay,
     InvalidReference,
+    InvalidSignature,
     InvalidTransfer,
     InvariantViolation,
     MalformedRecord,
@@ -41,12 +42,12 @@ from ledger.errors import (
     WrongLedger,
 )
 from ledger.records import SignedRecord, parse_time
-from ledger.signing import check_public_key, kid_of
+from ledger.signing import b64url_decode, check_public_key, kid_of, verify
 from ledger.state import LedgerState
 
 CLOCK_SKEW = 60  # seconds a record's `created` may be ahead of the server's clock
 MAX_FEE_BASIS_POINTS = 500  # reconversion fee at most 5 %
-LEDGER_SIGNED = frozenset({"genesis", "account", "key"})
+LEDGER_SIGNED = frozenset({"genesis", "ledger_key", "account", "key"})
 OPERATOR_ROLES = {
     "conversion": ("agent", "treasurer"),
     "paper_issue": ("agent",),
@@ -274,6 +275,35 @@ def _genesis(state: LedgerState, sr: SignedRecord, applied: Applied, effects: Ef
         raise InvalidReference("genesis must be the first entry")
     if bytes.fromhex(r["ledger_key"]) != state.ledger_key:
         raise NotAuthorized("genesis names another ledger key")
+
+
+def rotation_message(host: str, old_kid: str, new_key: bytes) -> bytes:
+    """What the next ledger key signs, in a `ledger_key` record, to show it is held."""
+    return f"SOU-LEDGER-KEY-ROTATION-V1\n{host}\n{old_kid}\n{new_key.hex()}".encode("ascii")
+
+
+def _ledger_key_rotation(
+    state: LedgerState, sr: SignedRecord, applied: Applied, effects: Effects
+) -> None:
+    """The key in force (which signed `sr`) hands over to the key the record names."""
+    r = sr.record
+    new_key = bytes.fromhex(r["ledger_key"])
+    check_public_key(new_key)
+    if new_key == state.ledger_key:
+        raise InvalidReference("a rotation names a new ledger key, not the one in force")
+    try:
+        verify(
+            new_key,
+            rotation_message(state.host, state.ledger_kid, new_key),
+            b64url_decode(r["proof"]),
+        )
+    except InvalidSignature:
+        raise NotAuthorized("the rotation's proof is not signed by the new ledger key") from None
+
+    def hand_over() -> None:
+        state.ledger_key, state.ledger_kid = new_key, kid_of(new_key)
+
+    effects.append(hand_over)
 
 
 def _account_record(
@@ -580,6 +610,7 @@ def _day(
 
 _LEDGER_HANDLERS: Mapping[str, Any] = {
     "genesis": _genesis,
+    "ledger_key": _ledger_key_rotation,
     "account": _account_record,
     "key": _key_record,
 }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ledger.checkpoint import sign_checkpoint
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import LogError
+from ledger.errors import LedgerKeyRotated, LogError
 from ledger.log import (
     CompactRange,
     consistency_proof,
@@ -21,6 +21,7 @@ from ledger.log import (
     nodes_for,
 )
 from ledger.persistence.store import StoredEntry
+from ledger.signing import SigningKey
 
 MAX_PAGE = 1000
 
@@ -31,23 +32,32 @@ class PublishedCheckpoint:
     note: str
 
 
-def latest_checkpoint(uow: LedgerUnitOfWork, *, now: int | None = None) -> PublishedCheckpoint:
+def latest_checkpoint(
+    uow: LedgerUnitOfWork, *, now: int | None = None, key: SigningKey | None = None
+) -> PublishedCheckpoint:
     """The checkpoint of the current log, signed now if the log grew since the last one.
 
-    Call it in a writing unit of work, and commit.
+    It is signed by the ledger key in force: this process's, or `key` when a rotation in this
+    unit of work has just handed over to it. Call it in a writing unit of work, and commit.
     """
+    key = key or uow.ledger.key
     store = uow.store
     size = store.size()
     latest = store.latest_checkpoint()
     if latest is not None and latest[0] == size:
         return PublishedCheckpoint(*latest)
+    in_force = store.ledger_kid()
+    if in_force is not None and in_force != key.kid:
+        raise LedgerKeyRotated(
+            f"the ledger key in force is {in_force}; this process holds {key.kid}"
+        )
     root = store.frontier(size).root() if size else CompactRange().root()
     checkpoint = sign_checkpoint(
         uow.ledger.origin,
         size,
         root,
         name=uow.ledger.origin,
-        private_key=uow.ledger.key.private_key,
+        private_key=key.private_key,
     )
     store.add_checkpoint(
         size, root, checkpoint.text, now=uow.ledger.clock() if now is None else now

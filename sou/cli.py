@@ -314,6 +314,47 @@ def admin_revoke(kid: str) -> None:
     click.echo(f"revoked {kid}")
 
 
+@admin.command("rotate-ledger-key")
+def admin_rotate_ledger_key() -> None:
+    """Hand the ledger over to a new key (stop the service first).
+
+    A new key file is made beside SOU_LEDGER_KEY; the log records the rotation, signed by the
+    old key with the new key's proof; then the new file takes the old one's name and the old
+    one is kept as FILE.retired-KID (to destroy once the new key is backed up).
+    """
+    from ledger.admin import rotate_ledger_key
+    from ledger.signing import create_key_file
+
+    settings = _settings()
+    path = settings.ledger_key
+    ledger = _ledger()
+    old_kid = ledger.key.kid
+    staged = path.with_name(path.name + ".new")
+    retired = path.with_name(f"{path.name}.retired-{old_kid}")
+    for stale in (staged, retired):
+        if stale.exists() or stale.is_symlink():
+            _fail(SouError(f"{stale} exists: an earlier rotation did not finish; see OPERATIONS"))
+    new_key = create_key_file(staged)
+    try:
+        with ledger.unit_of_work() as uow:
+            posted = rotate_ledger_key(uow, new_key=new_key, now=ledger.clock())
+            uow.commit()
+    except SouError as error:
+        staged.unlink()
+        _fail(error)
+    os.rename(path, retired)
+    os.replace(staged, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # both renames reach the disk before we say it is done
+    finally:
+        os.close(directory)
+    click.echo(f"ledger key rotated at entry {posted.index}: {old_kid} -> {new_key.kid}")
+    click.echo(f"the retired key is kept in {retired}")
+    click.echo(f"back up {path} now (offline, two people), then start the service")
+    click.echo(new_key.kid)
+
+
 # The other command modules register their groups and commands on the ones above.
 from sou import (  # noqa: E402
     accounting_commands,

@@ -42,6 +42,7 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (a.StatementAlreadyPublished, 409),
     (m.DayStatementChanged, 409),
     (e.ConcurrencyConflict, 503),
+    (e.LedgerKeyRotated, 503),
     (RateLimited, 429),
     (e.InsufficientFunds, 422),
     (e.AccountNotOpen, 422),

@@ -8,6 +8,7 @@ state and the accepted ones are appended in one transaction (group commit). Read
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from sqlalchemy import (
 )
 
 from ledger.accounts import Account, Applied, Key, Payment
-from ledger.errors import LogError
+from ledger.errors import LedgerKeyRotated, LogError
 from ledger.log import CompactRange, NodeRef, leaf_hash
 from ledger.persistence import pgarrays
 from ledger.persistence import tables as t
@@ -104,6 +105,7 @@ class LedgerStore:
         self.connection = connection
         self.sqlite = connection.dialect.name == "sqlite"
         self._head: tuple[int, bytes | None] = (-1, None)  # as `lock_head` read it
+        self._head_kid: str | None = None
 
     # --- the write path ------------------------------------------------------------------------
 
@@ -146,14 +148,36 @@ class LedgerStore:
     def lock_head(self) -> int:
         """The log's size, read under the head's lock; its stored frontier is kept for `append`."""
         if self.sqlite:
-            ((size, frontier),) = self._sqlite_rows(
-                "SELECT size, frontier FROM log_head WHERE id = 1"
+            ((size, frontier, kid),) = self._sqlite_rows(
+                "SELECT size, frontier, ledger_kid FROM log_head WHERE id = 1"
             )
         else:
-            query = select(H.c.size, H.c.frontier).where(H.c.id == 1).with_for_update()
-            size, frontier = self.connection.execute(query).one()
+            columns = (H.c.size, H.c.frontier, H.c.ledger_kid)
+            query = select(*columns).where(H.c.id == 1).with_for_update()
+            size, frontier, kid = self.connection.execute(query).one()
         self._head = (size, None if frontier is None else bytes(frontier))
+        self._head_kid = kid
         return int(size)
+
+    def ledger_kid(self) -> str | None:
+        """The kid of the ledger key in force, if a rotation named it (else the genesis's)."""
+        kid: str | None = self.connection.execute(
+            select(H.c.ledger_kid).where(H.c.id == 1)
+        ).scalar_one()
+        return kid
+
+    def set_ledger_kid(self, kid: str) -> None:
+        """Names the key in force after a rotation (posted in the same unit of work)."""
+        self.connection.execute(update(H).where(H.c.id == 1).values(ledger_kid=kid))
+
+    def genesis_key(self) -> bytes | None:
+        """The ledger key the genesis entry names (None before the genesis)."""
+        signed = self.connection.execute(
+            select(E.c.signed).where(E.c.idx == 0)
+        ).scalar_one_or_none()
+        if signed is None:
+            return None
+        return bytes.fromhex(json.loads(bytes(signed).split(b"\n", 1)[1])["ledger_key"])
 
     def _frontier_at(self, size: int) -> CompactRange:
         """The tree's frontier at `size`: from the head row when it was written at that size
@@ -223,6 +247,11 @@ class LedgerStore:
             nonces = self._nonces(refs.nonces)
         else:
             accounts, state.size, state.keys, nonces = self._lock_and_read_pg(numbers, refs, lock)
+        if self._head_kid is not None and self._head_kid != base.ledger_kid:
+            raise LedgerKeyRotated(
+                f"the ledger key in force is {self._head_kid}; this process holds"
+                f" {base.ledger_kid}: restart it with the new key file"
+            )
         for account in accounts:
             state.accounts[account.number] = account
         state.nonces = {(kid, nonce): (record_id, 0, idx) for kid, nonce, record_id, idx in nonces}
@@ -299,7 +328,9 @@ class LedgerStore:
                 "ORDER BY number" + (" FOR UPDATE" if lock else ""),
                 [pgarrays.Int8s(sorted(numbers))],
             )
-            head = raw.execute("SELECT size, frontier FROM log_head WHERE id = 1 FOR UPDATE")
+            head = raw.execute(
+                "SELECT size, frontier, ledger_kid FROM log_head WHERE id = 1 FOR UPDATE"
+            )
             keys = raw.execute(
                 f"SELECT {_KEY_COLUMNS} FROM keys WHERE kid = ANY(%b::varchar[])",
                 [pgarrays.Texts(kids)],
@@ -310,7 +341,7 @@ class LedgerStore:
                 "JOIN entries AS e ON e.kid = v.kid AND e.nonce = v.nonce",
                 [pgarrays.Texts([k for k, _ in pairs]), pgarrays.Texts([n for _, n in pairs])],
             )
-        size, frontier = cast(tuple[int, bytes | None], head.fetchone())
+        size, frontier, self._head_kid = cast(tuple[int, bytes | None, str | None], head.fetchone())
         self._head = (size, None if frontier is None else bytes(frontier))
         found = [Account(*row) for row in accounts.fetchall()]
         enrolled = {row[0]: Key(row[0], bytes(row[1]), *row[2:]) for row in keys.fetchall()}

@@ -48,6 +48,10 @@ class LogHead(Base):
     # The tree's right frontier at `size` (8-byte size, then its hashes), so that a writer
     # appends without reading tree nodes; ignored unless its size is the head's.
     frontier: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The kid of the ledger key in force since the latest `ledger_key` rotation (null before
+    # any: the genesis's). A writer reads it with the head, so that a process still holding a
+    # retired key signs nothing more.
+    ledger_kid: Mapped[str | None] = mapped_column(String(8))
 
 
 class Entry(Base):
