@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# The pilot's association and its reserve account (fictitious, valid IBAN), unless set.
+run: export SOU_ASSOCIATION_NAME ?= Association Hemen Txanpona
+run: export SOU_RESERVE_IBAN ?= FR7630004000031234567890143
+run: export SOU_RESERVE_BIC ?= BNPAFRPP
 run: $(STAMP)
 	$(BIN)/sou db upgrade
 	$(BIN)/sou pilot load --if-empty

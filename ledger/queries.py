@@ -7,7 +7,7 @@ the postings, newest first, paged by entry index (a stable cursor: the log only 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_, select
 
@@ -40,6 +40,10 @@ class HistoryItem:
     accepted: str
     memo: str
     ref: str | None
+    counterpart_name: str | None = None  # the holder's name, a shop's, an office's
+    method: str | None = None  # a conversion's: cash or bank
+    office: int | None = None  # the exchange office of a conversion or a paper exchange
+    office_name: str | None = None
 
 
 def account_view(uow: LedgerUnitOfWork, *, number: int) -> AccountView:
@@ -72,6 +76,7 @@ def history(
     for row in uow.connection.execute(query):
         record = json.loads(bytes(row.signed).split(b"\n", 1)[1])
         outgoing = row.debit == number
+        office = record.get("office")
         items.append(
             HistoryItem(
                 entry=row.entry,
@@ -83,6 +88,28 @@ def history(
                 accepted=format_time(row.accepted),
                 memo=record.get("memo", ""),
                 ref=record.get("ref"),
+                method=record.get("method"),
+                office=int(office) if office is not None else None,
             )
         )
-    return items
+    return _named(uow, items)
+
+
+def _named(uow: LedgerUnitOfWork, items: list[HistoryItem]) -> list[HistoryItem]:
+    """The items with their counterparts' and offices' names, read in one query."""
+    numbers = {i.counterpart for i in items} | {i.office for i in items if i.office is not None}
+    if not numbers:
+        return items
+    names = dict(
+        uow.connection.execute(
+            select(HOLDERS.c.account, HOLDERS.c.name).where(HOLDERS.c.account.in_(sorted(numbers)))
+        ).all()
+    )
+    return [
+        replace(
+            i,
+            counterpart_name=names.get(i.counterpart),
+            office_name=names.get(i.office) if i.office is not None else None,
+        )
+        for i in items
+    ]

@@ -247,7 +247,10 @@ def _post(state: LedgerState, applied: Applied) -> None:
             after = debit.balance + pending.get(leg.debit, 0) - leg.amount
             if after < 0:
                 raise InsufficientFunds(
-                    f"account {leg.debit} lacks {-after} cents", account=str(leg.debit)
+                    f"account {leg.debit} lacks {-after} cents",
+                    account=str(leg.debit),
+                    missing=-after,
+                    currency=leg.unit,
                 )
         pending[leg.debit] = pending.get(leg.debit, 0) - leg.amount
         pending[leg.credit] = pending.get(leg.credit, 0) + leg.amount

@@ -99,6 +99,12 @@ class HistoryItemOut(Out):
     accepted: str
     memo: str
     ref: str | None
+    counterpart_name: str | None = Field(
+        default=None, description="the counterpart's name (a person, a shop, an office)"
+    )
+    method: str | None = Field(default=None, description="a conversion's: `cash` or `bank`")
+    office: str | None = Field(default=None, description="the exchange office, if any")
+    office_name: str | None = None
 
 
 class HistoryOut(Out):

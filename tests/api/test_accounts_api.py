@@ -159,3 +159,35 @@ def test_an_oversized_body_sent_without_its_length_is_refused_as_it_is_read(
     assert (response.status_code, problem(response)) == (413, "too-large")
     assert response.headers["x-frame-options"] == "DENY"
     assert world.row_counts() == before
+
+
+def test_history_lines_name_the_counterpart_the_office_and_the_method(
+    world: World, client: TestClient
+) -> None:
+    from ledger.persistence.tables import HOLDERS
+
+    alice, shop = world.resident(balance=40_00), world.merchant()
+    with world.ledger.unit_of_work() as uow:
+        uow.connection.execute(
+            HOLDERS.insert(),
+            [
+                {"account": shop.number, "name": "CAE Hemen Lan"},
+                {"account": world.office.number, "name": "Comptoir du Port"},
+            ],
+        )
+        uow.commit()
+    paid = world.pay(alice, shop, 12_00)
+    world.pay(shop, alice, 2_00, ref=paid.record.id)  # a refund of part of it
+    headers = sign_in(client, alice)
+    items = client.get(f"/v1/accounts/{alice.number}/transfers", headers=headers).json()["items"]
+    assert [(i["type"], i["counterpart_name"], i["ref"] is not None) for i in items[:2]] == [
+        ("transfer", "CAE Hemen Lan", True),
+        ("transfer", "CAE Hemen Lan", False),
+    ]
+    top_up = items[2]
+    assert (top_up["type"], top_up["method"], top_up["office"], top_up["office_name"]) == (
+        "conversion",
+        "cash",
+        world.office.account,
+        "Comptoir du Port",
+    )

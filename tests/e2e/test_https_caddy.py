@@ -9,13 +9,14 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, Playwright, expect
 
 from tests.e2e.conftest import CHROMIUM, Service, Troubles
 from tests.e2e.test_pages import NewPage, enrol, qr_text
@@ -27,9 +28,20 @@ CADDY = shutil.which("caddy")
 
 
 def _answers(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+    """Whether Caddy answers HTTPS for the ledger's name (its certificate issued) with Sou."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the local authority's root is not installed here
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=1) as raw,
+            context.wrap_socket(raw, server_hostname=HOST) as tls,
+        ):
+            request = f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n"
+            tls.sendall(request.encode())
+            return tls.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
 
 
 @pytest.fixture
@@ -68,28 +80,26 @@ def caddy(service: Service, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def https_page(troubles: Troubles) -> Iterator[NewPage]:
+def https_page(playwright: Playwright, troubles: Troubles) -> Iterator[NewPage]:
     """Pages of a Chromium that resolves the ledger's name to this machine and accepts Caddy's
     local certificate authority (the phones of a trial install its root certificate)."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[f"--host-resolver-rules=MAP {HOST} 127.0.0.1"],
+    chromium = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=[f"--host-resolver-rules=MAP {HOST} 127.0.0.1"]
+    )
+    contexts = []
+
+    def open_page() -> Page:
+        context = chromium.new_context(
+            locale="fr-FR", timezone_id="Europe/Paris", ignore_https_errors=True
         )
-        contexts = []
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return troubles.watch(context.new_page())
 
-        def open_page() -> Page:
-            context = chromium.new_context(
-                locale="fr-FR", timezone_id="Europe/Paris", ignore_https_errors=True
-            )
-            context.set_default_timeout(15_000)
-            contexts.append(context)
-            return troubles.watch(context.new_page())
-
-        yield open_page
-        for context in contexts:
-            context.close()
-        chromium.close()
+    yield open_page
+    for context in contexts:
+        context.close()
+    chromium.close()
 
 
 def test_a_wallet_pays_a_till_through_caddy_over_https(

@@ -92,8 +92,8 @@ def test_the_tablet_shows_the_ledgers_refusal_of_a_deposit_beyond_the_cash(
     tablet.get_by_label("Montant déposé (ex. 200,00)").fill("50,01")
     tablet.get_by_label("Compte de réserve").select_option("paper")
     tablet.get_by_role("button", name="Enregistrer le dépôt").click()
-    expect(tablet.locator("#message")).to_contain_text("Solde insuffisant")
-    expect(tablet.locator("#message")).to_contain_text(f"account {office} lacks 1 cents")
+    expect(tablet.locator("#message")).to_have_text("Solde insuffisant : il manque 0,01\u00a0EUR.")
+    assert "cents" not in tablet.locator("#message").inner_text()
     assert service.world.log_size() == size
 
     tablet.get_by_label("Montant déposé (ex. 200,00)").fill("50,00")
@@ -186,5 +186,12 @@ def test_without_the_bank_account_the_wallet_says_top_ups_are_not_configured(
     enrol(wallet, service.url + "/", service.enrolment_code(resident, "resident"))
     expect(wallet.locator("#balance")).to_have_text("0,00\u00a0RTZ")
     wallet.get_by_text("Recharger par virement").click()
-    expect(wallet.locator("#message")).to_contain_text("not configured")
+    message = wallet.locator("#message")
+    expect(message).to_have_text(
+        "Le compte bancaire de l’association n’est pas encore configuré : rechargez en espèces"
+        " au bureau de change et prévenez l’association."
+    )
     expect(wallet.locator("#topup-reference")).to_be_empty()
+    wallet.get_by_role("button", name="English").click()
+    expect(message).to_contain_text("top up in cash at the exchange office")
+    assert "SOU_" not in message.inner_text()

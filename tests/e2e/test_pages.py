@@ -99,7 +99,13 @@ def test_a_resident_pays_a_till_request_and_both_pages_verify_the_receipt(
 
     wallet.get_by_role("link", name="Retour au porte-monnaie").click()
     expect(wallet.locator("#balance")).to_have_text("37,50\u00a0RTZ")
-    expect(wallet.locator("#history li").first).to_contain_text(f"Payé à n° {shop}")
+    history = wallet.locator("#history li")
+    expect(history.first).to_contain_text("Payé à Boulangerie Martin")
+    expect(history.nth(1)).to_contain_text("Recharge en espèces — ")  # at the office
+    wallet.get_by_role("button", name="English").click()
+    expect(history.first).to_contain_text("Paid to Boulangerie Martin")
+    expect(history.nth(1)).to_contain_text("Cash top-up — ")
+    wallet.get_by_role("button", name="Français").click()
 
 
 def test_a_printed_merchant_code_takes_a_typed_french_amount(
@@ -138,8 +144,11 @@ def test_a_payment_beyond_the_balance_shows_the_ledgers_refusal_and_moves_nothin
     wallet.get_by_label("Montant (ex. 12,50)").fill("12,50")
     wallet.get_by_role("button", name="Confirmer le paiement").click()
     message = wallet.locator("#message")
-    expect(message).to_contain_text("Solde insuffisant")
-    expect(message).to_contain_text(f"account {resident} lacks 750 cents")  # the server's detail
+    # in the person's words and figures; the server's detail ("lacks 750 cents") is for scripts
+    expect(message).to_have_text("Solde insuffisant : il manque 7,50\u00a0RTZ.")
+    wallet.get_by_role("button", name="English").click()
+    expect(message).to_have_text("Insufficient balance: 7,50\u00a0RTZ short.")
+    wallet.get_by_role("button", name="Français").click()
     expect(wallet.locator("#pay")).to_be_visible()
     assert (service.balance(resident), service.balance(shop)) == (5_00, 0)
     assert service.world.log_size() == size

@@ -106,6 +106,10 @@ def get_history(
                 accepted=i.accepted,
                 memo=i.memo,
                 ref=i.ref,
+                counterpart_name=i.counterpart_name,
+                method=i.method,
+                office=None if i.office is None else str(i.office),
+                office_name=i.office_name,
             )
             for i in items
         ],

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from association.errors import BankAccountNotConfigured
 from ledger.errors import FormatError
 from ledger.records import parse_envelope
 from merchants.payouts import (
@@ -171,7 +172,9 @@ def post_batch(
     access.treasurer(device)
     debtor: Debtor | None = request.app.state.debtor
     if debtor is None:
-        raise FormatError("the association's bank account is not set (SOU_RESERVE_IBAN)")
+        raise BankAccountNotConfigured(
+            "the association's reserve bank account is not configured (SOU_RESERVE_IBAN)"
+        )
     records = [parse_envelope(envelope) for envelope in body.payouts]
     made = approve_batch(uow, payouts=records, debtor=debtor, now=uow.ledger.clock())
     uow.commit()

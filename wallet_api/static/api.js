@@ -10,7 +10,8 @@ export class Problem extends Error {
     this.status = status;
     this.code = String(body?.type || "").replace(PREFIX, "") || "http-error";
     this.title = body?.title || "";
-    this.detail = body?.detail || "";
+    this.detail = body?.detail || ""; // for scripts and the console: never shown to a person
+    this.fields = body && typeof body === "object" ? body : {}; // e.g. `missing` cents
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { Problem } from "./api.js";
 import { has, onLanguage, t } from "./i18n.js";
+import { formatAmount } from "./money.js";
 
 let current = null; // the message shown, kept so that it follows a change of language
 
@@ -34,11 +35,20 @@ function render() {
   }
 }
 
-/** Shows an error: a Problem from the API (its type translated, its detail as sent), or a key. */
+/** The words a person reads for a refusal: its type's sentence in their language, with the
+ * problem's figures written as they write them; the server's English detail stays out. */
+export function problemText(error) {
+  const key = `problem.${error.code}`;
+  const fields = error.fields || {};
+  const vars = { account: fields.account ?? "" };
+  if (Number.isInteger(fields.missing)) vars.missing = formatAmount(fields.missing, fields.currency || "");
+  return t(has(key) ? key : "problem.other", vars);
+}
+
+/** Shows an error: a Problem from the API (its type's sentence), or a message key. */
 export function showError(error) {
   if (error instanceof Problem) {
-    const key = `problem.${error.code}`;
-    current = { title: () => (has(key) ? t(key) : error.title || error.message), detail: error.detail };
+    current = { title: () => problemText(error), detail: "" };
   } else if (typeof error === "string") {
     current = { title: () => t(error), detail: "" };
   } else {

@@ -58,7 +58,7 @@ function renderHome() {
   const rows = items.map((item) => {
     const li = document.createElement("li");
     const sign = item.direction === "in" ? "+" : "−";
-    const what = t(item.direction === "in" ? "history.in" : "history.out", { number: item.counterpart });
+    const what = historyLabel(item);
     const date = document.createElement("time");
     date.dateTime = item.accepted;
     date.textContent = when.format(new Date(item.accepted));
@@ -76,6 +76,26 @@ function renderHome() {
     rows.push(li);
   }
   $("history").replaceChildren(...rows);
+}
+
+/** A history line as a person reads it: who was paid or paid, at which office, a refund. */
+function historyLabel(item) {
+  const name = item.counterpart_name || t("history.number", { number: item.counterpart });
+  const office = item.office_name || t("history.number", { number: item.office });
+  const incoming = item.direction === "in";
+  switch (item.type) {
+    case "transfer":
+      if (item.ref) return t(incoming ? "history.refund-in" : "history.refund-out", { name });
+      return t(incoming ? "history.received" : "history.paid", { name });
+    case "conversion":
+      return item.method === "bank" ? t("history.bank") : t("history.cash", { office });
+    case "paper_exchange":
+      return t("history.paper", { office });
+    case "reconversion":
+      return t("history.reconversion");
+    default:
+      return t(incoming ? "history.in" : "history.out", { name });
+  }
 }
 
 /** A merchant's public card, or null if `number` is not a merchant's account. */
