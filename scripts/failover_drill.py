@@ -29,7 +29,13 @@ run at all). The clusters, the service and their files are removed at the end, w
 happened (--keep leaves the files, for a post-mortem).
 
 Usage: python scripts/failover_drill.py [--payers N] [--before S] [--after S] [--workers N]
-       [--keep]
+       [--lagging S] [--asynchronous] [--keep]
+--lagging S stops the standby's WAL receiver (SIGSTOP) for S seconds before the kill, and
+kills it (SIGKILL) after, so that what was still in flight to it is lost, as in a network cut:
+a synchronous primary acknowledges nothing meanwhile (every payment waits), an asynchronous
+one goes on, and what it acknowledged then is lost.
+--asynchronous replicates without waiting for the standby (synchronous_standby_names
+empty): the drill then shows what an asynchronous standby may lose.
 PostgreSQL's programs are looked for in SOU_DRILL_PG_BIN, else in Debian's place for
 PostgreSQL 15.
 """
@@ -54,6 +60,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -168,8 +175,9 @@ host    replication  all   127.0.0.1/32   trust
 
 
 @contextmanager
-def clusters(root: Path) -> Iterator[tuple[Cluster, Cluster]]:
-    """A primary and its synchronous streaming standby, stopped at the end whatever happens."""
+def clusters(root: Path, *, synchronous: bool = True) -> Iterator[tuple[Cluster, Cluster]]:
+    """A primary and its synchronous streaming standby, stopped at the end whatever happens
+    (`synchronous=False`: an asynchronous one, to see what the drill finds then)."""
     pg_root = root / "pg"
     pg_root.mkdir(mode=0o700)
     sockets = pg_root / "sockets"
@@ -189,7 +197,7 @@ def clusters(root: Path) -> Iterator[tuple[Cluster, Cluster]]:
         )  # fmt: skip
         primary.configure(
             **server_settings(primary),
-            synchronous_standby_names=f"'FIRST 1 ({STANDBY_NAME})'",
+            synchronous_standby_names=f"'FIRST 1 ({STANDBY_NAME})'" if synchronous else "''",
         )
         (primary.data / "pg_hba.conf").write_text(HBA, encoding="utf-8")
         primary.start()
@@ -205,8 +213,9 @@ def clusters(root: Path) -> Iterator[tuple[Cluster, Cluster]]:
         # Once promoted, it has no standby of its own: it must not wait for one.
         standby.configure(**server_settings(standby), synchronous_standby_names="''")
         standby.start()
-        wait_for_sync(primary)
-        say(f"standby: PostgreSQL on 127.0.0.1:{standby.port}, streaming, synchronous")
+        wait_for_sync(primary, "sync" if synchronous else "async")
+        how = "synchronous" if synchronous else "ASYNCHRONOUS"
+        say(f"standby: PostgreSQL on 127.0.0.1:{standby.port}, streaming, {how}")
         yield primary, standby
     finally:
         for cluster in (standby, primary):
@@ -215,7 +224,7 @@ def clusters(root: Path) -> Iterator[tuple[Cluster, Cluster]]:
                     cluster.stop("immediate")
 
 
-def wait_for_sync(primary: Cluster, timeout: float = 30) -> None:
+def wait_for_sync(primary: Cluster, sync_state: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     with primary.connect() as conn:
         while True:
@@ -223,11 +232,20 @@ def wait_for_sync(primary: Cluster, timeout: float = 30) -> None:
                 "SELECT state, sync_state FROM pg_stat_replication WHERE application_name = %s",
                 (STANDBY_NAME,),
             ).fetchone()
-            if row == ("streaming", "sync"):
+            if row == ("streaming", sync_state):
                 return
             if time.monotonic() > deadline:
-                raise DrillFailed(f"the standby is not a synchronous one: {row}")
+                raise DrillFailed(f"the standby is not streaming ({sync_state}): {row}")
             time.sleep(0.1)
+
+
+def wal_receiver(standby: Cluster) -> int:
+    """The standby's WAL receiver process."""
+    with standby.connect() as conn:
+        row = conn.execute("SELECT pid FROM pg_stat_wal_receiver").fetchone()
+    if not row or not row[0]:
+        raise DrillFailed("the standby has no WAL receiver")
+    return int(row[0])
 
 
 def in_recovery(cluster: Cluster) -> bool:
@@ -494,7 +512,7 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
     figures = Figures()
     work = root / "sou"
     work.mkdir(mode=0o700)
-    with clusters(root) as (primary, standby):
+    with clusters(root, synchronous=not args.asynchronous) as (primary, standby):
         with primary.connect() as conn:
             conn.execute(f"CREATE DATABASE {DATABASE}")
         hosts = f"host=127.0.0.1:{primary.port}&host=127.0.0.1:{standby.port}"
@@ -524,10 +542,25 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
             time.sleep(args.before)
             wait_until(lambda: load.count() >= 20, 30, "receipts before the kill")
 
+            lagging = None
+            if args.lagging:  # the standby stops taking WAL: synchronous commits must wait
+                lagging = wal_receiver(standby)
+                os.kill(lagging, signal.SIGSTOP)
+                paused = load.count()
+                time.sleep(args.lagging)
+                say(
+                    f"standby's WAL receiver stopped (SIGSTOP) for {args.lagging:.1f} s: "
+                    f"{load.count() - paused} receipts meanwhile"
+                )
             killing = time.monotonic()
             primary.stop("immediate")
             killed = time.monotonic()  # the postmaster and its backends are gone
             say(f"primary stopped hard (pg_ctl stop -m immediate) after {load.count()} receipts")
+            if lagging is not None:
+                # What the primary sent and the receiver had not taken yet (in the sockets'
+                # buffers) goes with it, as with a network cut: the standby has what it
+                # wrote before it stopped.
+                os.kill(lagging, signal.SIGKILL)
             promoting = time.monotonic()
             standby.promote()
             promoted = time.monotonic()
@@ -564,7 +597,8 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
 
     times = [r.at for r in load.receipts]
     before = [t for t in times if t <= killed]
-    during = [t for t in times if killed < t <= promoted]
+    waiting = [t for t in times if killed < t <= promoting]
+    during = [t for t in times if promoting < t <= promoted]
     after = [t for t in times if t > promoted]
     acknowledged = Counter(r.transfer for r in load.receipts)
     in_log = Counter(ids)
@@ -577,15 +611,22 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
         1 for r in load.receipts if r.entry >= len(ids) or ids[r.entry] != r.transfer
     )
     whole_log_twice = sum(1 for n in in_log.values() if n > 1)
-    if before and after:  # from the last receipt of the old primary to the first of the new
-        figures.outage = min(after) - max(before + during)
+    if before and after:
+        # The longest time without a receipt around the switch: the promoted server takes
+        # writes up to 0.1 s before `pg_ctl promote -w` sees it, so the last receipt of the
+        # old primary and the first of the new one are told apart by the gap between them.
+        ordered = sorted(times)
+        figures.outage = max(
+            b - a for a, b in pairwise(ordered) if b >= killing and a <= max(back, promoted)
+        )
     statuses = Counter(r.status for r in load.receipts)
 
     print()
     print("failover drill figures")
     print(f"  payers (threads)                     {len(payers)}")
     print(f"  receipts before the kill             {len(before)}")
-    print(f"  receipts between kill and promotion  {len(during)}")
+    print(f"  receipts from kill to pg_ctl promote {len(waiting)}")
+    print(f"  receipts while pg_ctl promote ran    {len(during)}")
     print(f"  receipts after the promotion         {len(after)}")
     print(f"  receipts 201 (posted) / 200 (retry)  {statuses[201]} / {statuses[200]}")
     print(f"  answers without a receipt            {sum(load.failures.values())}")
@@ -621,6 +662,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--after", type=float, default=3.0, help="seconds after recovery [3]")
     parser.add_argument("--workers", type=int, default=1, help="sou serve --workers [1]")
     parser.add_argument("--keep", action="store_true", help="keep the drill's files")
+    parser.add_argument(
+        "--lagging",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="stop the standby's WAL receiver for S seconds just before the kill [0]",
+    )
+    parser.add_argument(
+        "--asynchronous",
+        action="store_true",
+        help="an asynchronous standby instead: acknowledged payments may then be lost",
+    )
     args = parser.parse_args(argv)
     if not (PG_BIN / "initdb").exists():
         print(f"error: no PostgreSQL programs in {PG_BIN} (set SOU_DRILL_PG_BIN)", file=sys.stderr)
