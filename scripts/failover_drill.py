@@ -21,11 +21,12 @@ On this one machine the drill:
    it (`sou audit verify --ledger-key`), and looks up there every receipt received: its
    transfer must be in the log exactly once, at the entry its receipt names.
 
-It prints the figures (acknowledged, found, lost, duplicated, the seconds without service
-between the last receipt before the kill and the first after the promotion) and exits with
-status 1 if any acknowledged payment is lost or duplicated, a receipt does not verify, a
-payment was refused, the service did not come back, or the audit fails (2 if it could not
-run at all). The clusters, the service and their files are removed at the end, whatever
+It prints the figures (acknowledged, found, lost, duplicated, and the seconds without
+service: the longest time without a receipt around the switch, from the last receipt the old
+primary's commits earned to the first the new primary's did) and exits with status 1 if any
+acknowledged payment is lost or duplicated, a receipt does not verify, a payment was refused,
+the service did not come back, or the export or the audit fails (2 if it could not run at
+all). The clusters, the service and their files are removed at the end, whatever
 happened (--keep leaves the files, for a post-mortem).
 
 Usage: python scripts/failover_drill.py [--payers N] [--before S] [--after S] [--workers N]
@@ -539,44 +540,17 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
             ]
             for thread in threads:
                 thread.start()
-            time.sleep(args.before)
-            wait_until(lambda: load.count() >= 20, 30, "receipts before the kill")
-
-            lagging = None
-            if args.lagging:  # the standby stops taking WAL: synchronous commits must wait
-                lagging = wal_receiver(standby)
-                os.kill(lagging, signal.SIGSTOP)
-                paused = load.count()
-                time.sleep(args.lagging)
-                say(
-                    f"standby's WAL receiver stopped (SIGSTOP) for {args.lagging:.1f} s: "
-                    f"{load.count() - paused} receipts meanwhile"
-                )
-            killing = time.monotonic()
-            primary.stop("immediate")
-            killed = time.monotonic()  # the postmaster and its backends are gone
-            say(f"primary stopped hard (pg_ctl stop -m immediate) after {load.count()} receipts")
-            if lagging is not None:
-                # What the primary sent and the receiver had not taken yet (in the sockets'
-                # buffers) goes with it, as with a network cut: the standby has what it
-                # wrote before it stopped.
-                os.kill(lagging, signal.SIGKILL)
-            promoting = time.monotonic()
-            standby.promote()
-            promoted = time.monotonic()
-            if in_recovery(standby):
-                raise DrillFailed("the standby is still in recovery after pg_ctl promote")
-            say(f"standby promoted (pg_ctl promote) in {promoted - promoting:.2f} s")
-            wait_until(lambda: load.receipts_after(promoted) > 0, 60, "a receipt after promotion")
-            back = min(r.at for r in load.receipts if r.at > promoted)
-            say(f"first receipt {back - promoted:.2f} s after the promotion")
-            time.sleep(args.after)
-            load.settle_by = time.monotonic() + SETTLE
-            load.stop.set()
-            for thread in threads:
-                thread.join(timeout=SETTLE + 15)
+            try:
+                killing, killed, promoting, promoted = switch(load, primary, standby, args)
+            finally:
+                load.settle_by = time.monotonic() + SETTLE
+                load.stop.set()
+                for thread in threads:
+                    thread.join(timeout=SETTLE + 15)
             if any(thread.is_alive() for thread in threads):
                 figures.problems.append("a payer's thread did not end")
+            if not load.receipts_after(promoted):
+                figures.problems.append("the service gave no receipt after the promotion")
             say("load stopped")
             server.terminate()
             if server.wait(timeout=30) not in (0, -signal.SIGTERM):
@@ -584,7 +558,11 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
 
         # Everything below reads the promoted database alone.
         exported = work / "promoted.log"
-        say(sou("export", "log", str(exported), database_url=promoted_url))
+        try:
+            say(sou("export", "log", str(exported), database_url=promoted_url))
+        except SouCommandFailed as failure:
+            figures.problems.append(f"the promoted database's log was not exported: {failure}")
+            return figures
         try:
             verified = sou(
                 "audit", "verify", str(exported), "--ledger-key", load.ledger_key.hex(),
@@ -594,7 +572,55 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
         except SouCommandFailed as failure:
             figures.problems.append(f"the audit failed: {failure}")
         ids = logged_ids(exported)
+    return report(figures, load, ids, len(payers), (killing, killed, promoting, promoted))
 
+
+def switch(
+    load: Load, primary: Cluster, standby: Cluster, args: argparse.Namespace
+) -> tuple[float, float, float, float]:
+    """Under load: the primary killed, the standby promoted, the service paying again for
+    `args.after` seconds; the moments the kill and the promotion began and ended."""
+    time.sleep(args.before)
+    wait_until(lambda: load.count() >= 20, 30, "receipts before the kill")
+
+    lagging = None
+    if args.lagging:  # the standby stops taking WAL: synchronous commits must wait
+        lagging = wal_receiver(standby)
+        os.kill(lagging, signal.SIGSTOP)
+        paused = load.count()
+        time.sleep(args.lagging)
+        say(
+            f"standby's WAL receiver stopped (SIGSTOP) for {args.lagging:.1f} s: "
+            f"{load.count() - paused} receipts meanwhile"
+        )
+    killing = time.monotonic()
+    primary.stop("immediate")
+    killed = time.monotonic()  # the postmaster and its backends are gone
+    say(f"primary stopped hard (pg_ctl stop -m immediate) after {load.count()} receipts")
+    if lagging is not None:
+        # What the primary sent and the receiver had not taken yet (in the sockets'
+        # buffers) goes with it, as with a network cut: the standby has what it
+        # wrote before it stopped.
+        os.kill(lagging, signal.SIGKILL)
+    promoting = time.monotonic()
+    standby.promote()
+    promoted = time.monotonic()
+    if in_recovery(standby):
+        raise DrillFailed("the standby is still in recovery after pg_ctl promote")
+    say(f"standby promoted (pg_ctl promote) in {promoted - promoting:.2f} s")
+    deadline = time.monotonic() + 60
+    while not load.receipts_after(promoted) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if load.receipts_after(promoted):
+        time.sleep(args.after)
+    return killing, killed, promoting, promoted
+
+
+def report(
+    figures: Figures, load: Load, ids: list[str], payers: int, moments: tuple[float, ...]
+) -> Figures:
+    """The figures of the drill, printed, with what went wrong in `figures.problems`."""
+    killing, killed, promoting, promoted = moments
     times = [r.at for r in load.receipts]
     before = [t for t in times if t <= killed]
     waiting = [t for t in times if killed < t <= promoting]
@@ -616,6 +642,7 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
         # writes up to 0.1 s before `pg_ctl promote -w` sees it, so the last receipt of the
         # old primary and the first of the new one are told apart by the gap between them.
         ordered = sorted(times)
+        back = min(after)
         figures.outage = max(
             b - a for a, b in pairwise(ordered) if b >= killing and a <= max(back, promoted)
         )
@@ -623,7 +650,7 @@ def drill(root: Path, args: argparse.Namespace) -> Figures:
 
     print()
     print("failover drill figures")
-    print(f"  payers (threads)                     {len(payers)}")
+    print(f"  payers (threads)                     {payers}")
     print(f"  receipts before the kill             {len(before)}")
     print(f"  receipts from kill to pg_ctl promote {len(waiting)}")
     print(f"  receipts while pg_ctl promote ran    {len(during)}")
