@@ -187,6 +187,13 @@ class ConcurrencyConflict(LedgerError):
     code = "concurrency-conflict"
 
 
+class DatabaseUnavailable(LedgerError):
+    """The database did not answer (a restart, a failover): nothing is known to be written, and
+    the same signed record may be sent again (it is idempotent)."""
+
+    code = "database-unavailable"
+
+
 class LedgerKeyRotated(LedgerError):
     """The ledger key was rotated: this process holds a retired key and signs nothing more.
     Restart it with the new key file."""

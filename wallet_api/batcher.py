@@ -29,6 +29,7 @@ from contextlib import suppress
 from sqlalchemy import Connection
 
 from ledger.context import Ledger
+from ledger.errors import DatabaseUnavailable, SouError
 from ledger.posting import (
     Outcome,
     Posted,
@@ -37,6 +38,8 @@ from ledger.posting import (
     verify_signatures,
 )
 from ledger.records import SignedRecord
+
+_RESEND = "the payment batch was not posted; send the same record again"
 
 MAX_BATCH = 250
 
@@ -144,12 +147,14 @@ class Batcher:
             for (_, _, future), outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, Posted):
                     future.set_result(outcome)
-                else:
+                elif isinstance(outcome, SouError):
                     future.set_exception(outcome)
+                else:  # the database failed: nothing is known posted, the client may resend
+                    future.set_exception(DatabaseUnavailable(_RESEND))
         finally:  # whatever happened, no request waits for ever
             for _, _, future in batch:
                 if not future.done():
-                    future.set_exception(RuntimeError("the payment batch was not posted"))
+                    future.set_exception(DatabaseUnavailable(_RESEND))
             _hand_over([future for _, _, future in batch])
 
     def _post_together(

@@ -6,11 +6,13 @@ Routes never catch domain errors: the handlers installed here turn every `SouErr
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from association import errors as a
@@ -21,6 +23,7 @@ from wallet_api.ratelimit import RateLimited
 
 PROBLEM = "application/problem+json"
 TYPE_PREFIX = "urn:sou:problem:"
+logger = logging.getLogger("sou.errors")
 
 # Most specific first: the first class an error is an instance of gives its status.
 STATUS: tuple[tuple[type[e.SouError], int], ...] = (
@@ -43,6 +46,7 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (m.DayStatementChanged, 409),
     (e.ConcurrencyConflict, 503),
     (e.LedgerKeyRotated, 503),
+    (e.DatabaseUnavailable, 503),
     (RateLimited, 429),
     (e.InsufficientFunds, 422),
     (e.AccountNotOpen, 422),
@@ -133,6 +137,13 @@ def problem(status: int, code: str, title: str, detail: str, **extra: object) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def unavailable(exc: BaseException) -> e.DatabaseUnavailable:
+    """A database failure (connection lost, server gone) as a retryable refusal; its text,
+    which may name hosts, stays in the server's log."""
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return e.DatabaseUnavailable("the database did not answer; send the same request again")
+
+
 def domain_problem(exc: e.SouError) -> JSONResponse:
     """The problem+json answer to a refusal by the domain."""
     title = (type(exc).__doc__ or exc.code).strip().splitlines()[0]
@@ -162,6 +173,10 @@ def install(app: FastAPI) -> None:
         )
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
 
+    async def database_error(_request: Request, exc: Exception) -> JSONResponse:
+        return domain_problem(unavailable(exc))
+
     app.add_exception_handler(e.SouError, domain_error)
+    app.add_exception_handler(DBAPIError, database_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

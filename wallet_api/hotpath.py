@@ -9,6 +9,7 @@ else goes on to FastAPI. It sits inside `Guard`, whose size limit and headers ap
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,4 +31,6 @@ class HotPath:
             response = await post_transfer(request)
         except SouError as error:
             response = errors.domain_problem(error)
+        except DBAPIError as error:
+            response = errors.domain_problem(errors.unavailable(error))
         await response(scope, receive, send)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import cairosvg
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from merchants.payment_requests import sign_request
 from tests.e2e.conftest import Service
@@ -221,3 +221,41 @@ def test_the_wallet_is_an_installable_app_under_a_strict_policy(service: Service
         assert page.headers["content-security-policy"].startswith("default-src 'self'")
         html = page.read().decode()
     assert "<script>" not in html and "style=" not in html
+
+
+def test_a_payment_refused_as_retryable_is_sent_again_as_is_and_posted_once(
+    service: Service, new_page: NewPage
+) -> None:
+    shop = service.open_account("merchant", "Épicerie du Port")
+    wallet, resident = resident_wallet(service, new_page, balance=20_00)
+    bodies: list[str] = []
+
+    def outage_once(route: Route) -> None:
+        bodies.append(route.request.post_data or "")
+        if len(bodies) == 1:  # the database was failing over: a retryable problem
+            problem = {
+                "type": "urn:sou:problem:database-unavailable",
+                "title": "The database did not answer",
+                "status": 503,
+                "detail": "the payment batch was not posted; send the same record again",
+            }
+            route.fulfill(
+                status=503,
+                content_type="application/problem+json",
+                headers={"retry-after": "1"},
+                body=json.dumps(problem),
+            )
+        else:
+            route.continue_()
+
+    wallet.route("**/v1/transfers", outage_once)
+    wallet.goto(f"{service.url}/M/{shop}")
+    wallet.get_by_label("Montant (ex. 12,50)").fill("4,00")
+    wallet.get_by_role("button", name="Confirmer le paiement").click()
+    expect(wallet.locator("#message")).to_contain_text("momentanément indisponible")
+    retry = wallet.get_by_role("button", name="Réessayer le même paiement")
+    expect(retry).to_be_visible()
+    retry.click()
+    expect(wallet.locator("#receipt-check")).to_have_text("Reçu vérifié")
+    assert len(bodies) == 2 and bodies[0] == bodies[1]  # the same signed record, same nonce
+    assert (service.balance(resident), service.balance(shop)) == (16_00, 4_00)

@@ -187,7 +187,10 @@ async function pay() {
   try {
     receipt = await api("/v1/transfers", { method: "POST", body: pending.envelope });
   } catch (error) {
-    if (!(error instanceof Problem) || error.code !== "network") pending = null;
+    // Kept, to be sent again as is, when the answer was lost or the service asked for a
+    // retry (503): the same signed record is never posted twice. Any other refusal is final.
+    const retryable = error instanceof Problem && (error.code === "network" || error.status === 503);
+    if (!retryable) pending = null;
     throw error;
   } finally {
     progress(null);
