@@ -79,9 +79,9 @@ def pay(service: Service, payer: Holder, shop: int, cents: int, payreq: str | No
         assert response.status == 201
 
 
-def till(service: Service, new_page: NewPage, shop: int, role: str) -> Page:
+def till(service: Service, new_page: NewPage, shop: int, role: str, *, name: str = "") -> Page:
     page = new_page()
-    enrol(page, service.url + "/till", service.enrolment_code(shop, role))
+    enrol(page, service.url + "/till", service.enrolment_code(shop, role), name=name)
     expect(page.get_by_label("Montant à encaisser")).to_be_visible()
     return page
 
@@ -114,7 +114,7 @@ def test_the_merchant_sees_the_day_closes_it_with_a_counted_total_and_downloads_
     expect(merchant.locator("#day-count")).to_have_text("0")
     expect(merchant.locator("#day-tills")).to_have_text("Aucun paiement.")
 
-    cashier = till(service, new_page, shop, "cashier")
+    cashier = till(service, new_page, shop, "cashier", name="Caisse 1")
     cashier.get_by_label("Montant à encaisser").fill("12,50")
     cashier.get_by_role("button", name="Afficher le QR code").click()
     expect(cashier.locator("#request-status")).to_have_text("En attente du paiement…")
@@ -129,9 +129,7 @@ def test_the_merchant_sees_the_day_closes_it_with_a_counted_total_and_downloads_
     open_day(cashier)
     expect(cashier.locator("#day-count")).to_have_text("1")
     expect(cashier.locator("#day-credits")).to_have_text("12,50" + RTZ)
-    expect(cashier.locator("#day-tills tr")).to_have_text(
-        [row("caisse (web)", "1", "12,50", "0,00")]
-    )
+    expect(cashier.locator("#day-tills tr")).to_have_text([row("Caisse 1", "1", "12,50", "0,00")])
     expect(cashier.locator("#day-hours tr")).to_have_count(1)
     expect(cashier.get_by_role("button", name="Clôturer la journée")).to_have_count(0)
     expect(cashier.get_by_role("button", name="Relevé de la journée (CSV)")).to_have_count(0)

@@ -26,9 +26,11 @@ from tests.e2e.conftest import Service
 NewPage = Callable[[], Page]
 
 
-def enrol(page: Page, url: str, code: str) -> None:
+def enrol(page: Page, url: str, code: str, *, name: str = "") -> None:
     page.goto(url)
     page.get_by_label("Code d’enrôlement").fill(code)
+    if name:  # a till's name, shown in the day's figures
+        page.get_by_label("Nom de cette caisse").fill(name)
     page.get_by_role("button", name="Enrôler").click()
 
 
@@ -97,7 +99,11 @@ def test_a_resident_pays_a_till_request_and_both_pages_verify_the_receipt(
     assert status["receipt"]["record"]["amount"] == 12_50
     assert status["receipt"]["record"]["from"] == str(resident)
 
-    wallet.get_by_role("link", name="Retour au porte-monnaie").click()
+    # the same request scanned again: said at once, not after "Confirmer"
+    wallet.goto(service.url + "/R/" + url.split("/R/")[1])
+    expect(wallet.locator("#message")).to_contain_text("déjà payée")
+    expect(wallet.locator("#pay")).to_be_hidden()
+    wallet.goto(service.url + "/")
     expect(wallet.locator("#balance")).to_have_text("37,50\u00a0RTZ")
     history = wallet.locator("#history li")
     expect(history.first).to_contain_text("Payé à Boulangerie Martin")
@@ -183,6 +189,16 @@ def test_a_request_with_a_forged_signature_is_refused_before_any_payment(
         expect(wallet.locator("#pay")).to_be_hidden()
     assert posted == []
 
+    wallet.goto(f"{service.url}/r/{b32(genuine).lower()}")  # genuine, but never registered
+    expect(wallet.locator("#message")).to_contain_text("inconnue du registre")
+    expect(wallet.locator("#pay")).to_be_hidden()
+    registered = urllib.request.Request(
+        service.url + "/v1/payment-requests",
+        data=json.dumps({"pr": b32(genuine)}).encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(registered, timeout=10).close()  # as the till does
     wallet.goto(f"{service.url}/r/{b32(genuine).lower()}")  # the control: the genuine request
     expect(wallet.locator("#pay-fixed")).to_have_text("12,50\u00a0RTZ")
     expect(wallet.locator("#pay-ref")).to_have_text("Référence : T1-0042")
@@ -259,3 +275,30 @@ def test_a_payment_refused_as_retryable_is_sent_again_as_is_and_posted_once(
     expect(wallet.locator("#receipt-check")).to_have_text("Reçu vérifié")
     assert len(bodies) == 2 and bodies[0] == bodies[1]  # the same signed record, same nonce
     assert (service.balance(resident), service.balance(shop)) == (16_00, 4_00)
+
+
+def test_a_revoked_wallet_says_to_ask_the_office_for_a_new_code(
+    service: Service, new_page: NewPage
+) -> None:
+    from sqlalchemy import select
+
+    from ledger.admin import revoke_key
+    from ledger.persistence.tables import KEYS
+
+    wallet, resident = resident_wallet(service, new_page, balance=3_00)
+    world = service.world
+    world.now = int(time.time())
+    with world.ledger.unit_of_work() as uow:
+        (kid,) = uow.connection.execute(select(KEYS.c.kid).where(KEYS.c.account == resident)).one()
+        revoke_key(uow, kid=kid, now=world.now)
+        uow.commit()
+    wallet.evaluate("() => sessionStorage.clear()")  # no reading token kept from before
+    wallet.reload()
+    message = wallet.locator("#message")
+    expect(message).to_have_text(
+        "Cet appareil a été révoqué : demandez un nouveau code d’enrôlement au bureau de change."
+    )
+    wallet.get_by_role("button", name="English").click()
+    expect(message).to_have_text(
+        "This device was revoked: ask the exchange office for a new enrolment code."
+    )

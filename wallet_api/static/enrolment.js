@@ -19,8 +19,10 @@ export async function ensureDevice(slot, label) {
     const form = $("enrol-form");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      // a till is named at enrolment, so that the day's figures tell two tills of a shop apart
+      const named = $("device-label")?.value.trim().normalize("NFC");
       const device = await busy(form.querySelector("button"), () =>
-        enrolDevice(slot, $("code").value, label),
+        enrolDevice(slot, $("code").value, named || label),
       );
       if (device) {
         $("forget").hidden = false;

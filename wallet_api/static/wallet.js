@@ -156,6 +156,16 @@ async function openRequest(code) {
     return showError("error.signature");
   }
   if (pr.expires < serverNow()) return showError("error.request-expired");
+  // Said now, not after "Confirm": a request already paid (a second scan) or expired.
+  let status;
+  try {
+    status = await api(`/v1/payment-requests/${pr.payreq}`);
+  } catch (error) {
+    if (error instanceof Problem && error.status === 404) return showError("error.request-unknown");
+    throw error;
+  }
+  if (status.status === "paid") return showError("error.request-paid");
+  if (status.status === "expired") return showError("error.request-expired");
   const card = await merchantCard(pr.merchant);
   if (!card) return showError("error.not-merchant");
   openPay({ to: pr.merchant, name: card.name, amount: pr.amount, payreq: pr.payreq, ref: pr.ref });
