@@ -18,7 +18,7 @@ from wallet_api import errors, pages
 from wallet_api.batcher import Batcher
 from wallet_api.guard import Guard
 from wallet_api.hotpath import HotPath
-from wallet_api.ratelimit import AuthLimits
+from wallet_api.ratelimit import AuthLimits, PayeeLimits
 from wallet_api.routes import (
     accounts,
     association,
@@ -73,6 +73,7 @@ def create_app(
     app.state.batcher = Batcher(ledger)
     app.state.wal_checkpointer = WalCheckpointer(ledger.engine)  # SQLite's, run while serving
     app.state.auth_limits = AuthLimits(per_client=auth_per_client)
+    app.state.payee_limits = PayeeLimits()
     app.state.source_url = source_url
     errors.install(app)
 

@@ -15,7 +15,7 @@ from ledger.errors import SouError
 
 
 class RateLimited(SouError):
-    """Too many authentication attempts; try again later."""
+    """Too many attempts; try again later."""
 
     code = "rate-limited"
 
@@ -49,3 +49,15 @@ class AuthLimits:
     def check(self, *, kid: str, client: str) -> None:
         self.per_client.hit(client)
         self.per_key.hit(kid)
+
+
+class PayeeLimits:
+    """Lookups of a payee's name by one device: enough to pay, too few to list the members."""
+
+    def __init__(self, per_minute: int = 10, per_day: int = 100) -> None:
+        self.per_minute = SlidingWindow(per_minute, 60)
+        self.per_day = SlidingWindow(per_day, 86_400)
+
+    def check(self, *, kid: str) -> None:
+        self.per_minute.hit(kid)
+        self.per_day.hit(kid)

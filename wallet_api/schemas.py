@@ -89,6 +89,16 @@ class AccountOut(Out):
     balance: int | None = Field(description="cents; only for the holder's own devices")
 
 
+class PayeeOut(Out):
+    """Who an account number belongs to, as a payer must see it before paying (verification of
+    payee): a shop's or the association's public name, a resident's first name and initial."""
+
+    number: str
+    kind: str
+    name: str | None = Field(description="`Camille M.` for a resident; a shop's public name")
+    status: str
+
+
 class HistoryItemOut(Out):
     entry: int
     transfer: str

@@ -191,3 +191,39 @@ def test_history_lines_name_the_counterpart_the_office_and_the_method(
         world.office.account,
         "Comptoir du Port",
     )
+
+
+def test_a_payer_sees_whom_it_pays_before_paying_and_cannot_list_the_members(
+    world: World, client: TestClient
+) -> None:
+    from ledger.persistence.tables import HOLDERS
+
+    alice, bob, shop = world.resident(balance=5_00), world.resident(), world.merchant()
+    with world.ledger.unit_of_work() as uow:
+        uow.connection.execute(
+            HOLDERS.insert(),
+            [
+                {"account": bob.number, "name": "Camille Martin"},
+                {"account": shop.number, "name": "CAE Hemen Lan"},
+            ],
+        )
+        uow.commit()
+    assert client.get(f"/v1/accounts/{bob.number}/payee").status_code == 401  # signed in only
+    headers = sign_in(client, alice)
+    payee = client.get(f"/v1/accounts/{bob.number}/payee", headers=headers).json()
+    assert payee == {
+        "number": bob.account,
+        "kind": "resident",
+        "name": "Camille M.",
+        "status": "open",
+    }
+    assert client.get(f"/v1/accounts/{shop.number}/payee", headers=headers).json()["name"] == (
+        "CAE Hemen Lan"
+    )
+    unknown = client.get("/v1/accounts/999999/payee", headers=headers)
+    assert unknown.status_code == 404 and problem(unknown) == "unknown-account"
+    answers = [
+        client.get(f"/v1/accounts/{n}/payee", headers=headers).status_code for n in range(1, 20)
+    ]
+    assert 429 in answers  # a device tries numbers: it is stopped within a minute
+    assert answers.count(429) >= len(answers) - 10

@@ -57,6 +57,8 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "POST /v1/auth/token": (SIGNED, {"kid": "0badc0de", "challenge": "x", "sig": "x"}),
     "GET /v1/accounts/{alice}": (frozenset({"resident"}), None),
     "GET /v1/accounts/{alice}/transfers": (frozenset({"resident"}), None),
+    # any signed-in device, to see whom it pays (verification of payee)
+    "GET /v1/accounts/{alice}/payee": (PUBLIC - {"anonymous"}, None),
     "POST /v1/payment-requests": (SIGNED, {"pr": "AEAAAB"}),
     "GET /v1/payment-requests/{payreq}": (PUBLIC, None),
     "GET /v1/payment-requests/{payreq}/qr.png": (PUBLIC, None),

@@ -72,6 +72,15 @@ def test_an_agent_tablet_credits_a_resident_for_euros_received_in_cash(
     tablet.get_by_label("Numéro de compte de l’adhérent").first.fill(str(resident))
     tablet.get_by_label("Euros reçus (ex. 20,00)").first.fill("20,00")
     tablet.get_by_role("button", name="Créditer le compte").click()
+    # verification of payee: the holder's name first, nothing signed until the second press
+    expect(tablet.locator("#convert-to-name")).to_have_text(
+        "Titulaire : Camille M. — vérifiez avec l’adhérent, puis validez."
+    )
+    assert service.balance(resident) == 0
+    tablet.get_by_role("button", name="English").click()
+    expect(tablet.locator("#convert-to-name")).to_contain_text("Holder: Camille M.")
+    tablet.get_by_role("button", name="Français").click()
+    tablet.get_by_role("button", name="Créditer le compte").click()
     expect(tablet.locator("#outcome")).to_contain_text(
         f"20,00\u00a0EUR crédités au compte n° {resident}"
     )

@@ -302,3 +302,28 @@ def test_a_revoked_wallet_says_to_ask_the_office_for_a_new_code(
     expect(message).to_have_text(
         "This device was revoked: ask the exchange office for a new enrolment code."
     )
+
+
+def test_paying_a_resident_by_number_shows_their_name_before_confirming(
+    service: Service, new_page: NewPage
+) -> None:
+    wallet, payer = resident_wallet(service, new_page, balance=10_00)
+    payee = service.open_account("resident", "Maialen Etxeberria")
+    number = wallet.get_by_label("Numéro de compte du bénéficiaire")
+    number.fill("999999")
+    wallet.get_by_role("button", name="Continuer").click()
+    expect(wallet.locator("#message")).to_have_text("Aucun compte ne porte le numéro 999999.")
+    expect(wallet.locator("#pay")).to_be_hidden()
+
+    number.fill(str(payee))
+    wallet.get_by_role("button", name="Continuer").click()
+    expect(wallet.locator("#payee-name")).to_have_text("Maialen E.")  # before any money moves
+    expect(wallet.locator("#payee-number")).to_have_text(f"n° {payee}")
+    assert service.balance(payee) == 0
+    wallet.get_by_role("button", name="English").click()
+    expect(wallet.locator("#payee-number")).to_have_text(f"no. {payee}")
+    wallet.get_by_role("button", name="Français").click()
+    wallet.get_by_label("Montant (ex. 12,50)").fill("3")
+    wallet.get_by_role("button", name="Confirmer le paiement").click()
+    expect(wallet.locator("#done-summary")).to_contain_text("3,00\u00a0RTZ payés à Maialen E.")
+    assert (service.balance(payer), service.balance(payee)) == (7_00, 3_00)

@@ -8,7 +8,7 @@ from ledger import queries
 from ledger.auth import exchange_token, issue_challenge
 from ledger.errors import AuthenticationError, NotAuthorized
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
-from wallet_api.ratelimit import AuthLimits
+from wallet_api.ratelimit import AuthLimits, PayeeLimits
 from wallet_api.schemas import (
     AccountNumber,
     AccountOut,
@@ -16,6 +16,7 @@ from wallet_api.schemas import (
     ChallengeOut,
     HistoryItemOut,
     HistoryOut,
+    PayeeOut,
     TokenIn,
     TokenOut,
 )
@@ -73,6 +74,32 @@ def get_account(
     if device is None:
         raise AuthenticationError("a bearer token of this account's device is needed")
     raise NotAuthorized("a device reads only its own account")
+
+
+@router.get("/accounts/{number}/payee")
+def get_payee(
+    number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice, request: Request
+) -> PayeeOut:
+    """The name to show before money moves to `number` (verification of payee), for a signed-in
+    device only, a few lookups a minute and a day per device: a list of members' names cannot
+    be drawn by trying numbers. A resident is named by first name and initial."""
+    if device is None:
+        raise AuthenticationError("a bearer token of a device is needed")
+    limits: PayeeLimits = request.app.state.payee_limits
+    limits.check(kid=device.kid)
+    view = queries.account_view(uow, number=number)
+    name = view.name
+    if view.kind == "resident" and name:
+        name = resident_display_name(name)
+    return PayeeOut(number=str(view.number), kind=view.kind, name=name, status=view.status)
+
+
+def resident_display_name(full: str) -> str:
+    """`Camille Martin` → `Camille M.`; a single word is kept whole."""
+    words = full.split()
+    if len(words) < 2:
+        return full.strip()
+    return f"{words[0]} {words[-1][0].upper()}."
 
 
 @router.get("/accounts/{number}/transfers")

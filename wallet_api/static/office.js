@@ -9,6 +9,7 @@ import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { onLanguage, setUpLanguage } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
+import { lookUpPayee } from "./payee.js";
 import { operationRecord, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 
@@ -19,6 +20,8 @@ const ACCOUNT = /^[1-9][0-9]{0,9}$/;
 const WORDS = {
   fr: {
     "office.title": "Comptoir de change",
+    "office.payee": "Titulaire : {name} — vérifiez avec l’adhérent, puis validez.",
+    "office.payee-unnamed": "Titulaire : compte n° {number}, sans nom enregistré — vérifiez, puis validez.",
     "office.number": "Comptoir n°",
     "office.cash": "Espèces en caisse",
     "convert.heading": "Conversion en espèces",
@@ -42,6 +45,8 @@ const WORDS = {
     "reserve.paper": "Réserve des billets",
   },
   en: {
+    "office.payee": "Holder: {name} — check with the member, then confirm.",
+    "office.payee-unnamed": "Holder: account no. {number}, no name on record — check, then confirm.",
     "office.title": "Exchange office",
     "office.number": "Office no.",
     "office.cash": "Cash in the till",
@@ -164,10 +169,39 @@ function values(form) {
   return v;
 }
 
+// Verification of payee: the holder's name is shown for the number typed before anything is
+// signed; a first press shows it, the next records (unless the number changed meanwhile).
+const payees = {}; // input id -> {number, text} of the name shown
+
+function renderPayees() {
+  for (const [id, shown] of Object.entries(payees)) {
+    $(`${id}-name`).textContent = shown.payee.name
+      ? word("office.payee", { name: shown.payee.name })
+      : word("office.payee-unnamed", { number: shown.number });
+  }
+}
+
+/** True once the holder of the form's account number is on screen. */
+async function payeeShown(form) {
+  const to = form.elements.namedItem("to");
+  if (!to) return true;
+  const number = to.value.trim();
+  if (payees[to.id]?.number === number) return true;
+  delete payees[to.id];
+  $(`${to.id}-name`).textContent = "";
+  if (!ACCOUNT.test(number)) return false;
+  const payee = await lookUpPayee(read, number);
+  if (payee.status !== "open") throw new Problem(422, { type: "urn:sou:problem:account-not-open" });
+  payees[to.id] = { number, payee };
+  renderPayees();
+  return false;
+}
+
 async function record(form) {
   const spec = FORMS[form.id];
   const v = values(form);
   if (v === null) return;
+  if (!(await payeeShown(form))) return;
   const inputs = JSON.stringify(v);
   if (!pending || pending.form !== form.id || pending.inputs !== inputs) {
     const signed = await signRecord(spec.type, agentRecord(spec.type, spec.fields(v)), device.privateKey);
@@ -183,6 +217,10 @@ async function record(form) {
   pending = null;
   done = { key: spec.done, amount: result.amount, to: result.to, entry: result.entry };
   form.reset();
+  for (const input of form.querySelectorAll("input[name=to]")) {
+    delete payees[input.id];
+    $(`${input.id}-name`).textContent = "";
+  }
   await refresh();
 }
 
@@ -190,7 +228,10 @@ async function main() {
   setUpLanguage();
   setUpMessages();
   setUpForget(SLOT);
-  onLanguage(render);
+  onLanguage(() => {
+    render();
+    renderPayees();
+  });
   for (const id of Object.keys(FORMS)) {
     const form = $(id);
     form.addEventListener("submit", (event) => {

@@ -8,6 +8,7 @@ import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
+import { lookUpPayee } from "./payee.js";
 import { parseRequest, requestIsSigned } from "./payment-requests.js";
 import { receiptIsValid, signRecord, transferRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
@@ -246,8 +247,9 @@ function setUpForms() {
     const to = $("to").value.trim();
     if (!ACCOUNT.test(to)) return showError("error.account");
     busy(event.submitter || $("to-form").querySelector("button"), async () => {
-      const card = await merchantCard(to);
-      openPay({ to, name: card?.name || "", amount: null, payreq: null, ref: "" });
+      const payee = await lookUpPayee(read, to); // the name is seen before "Confirmer"
+      if (payee.status !== "open") return showError("problem.account-not-open");
+      openPay({ to, name: payee.name || "", amount: null, payreq: null, ref: "" });
     });
   });
   $("pay-form").addEventListener("submit", (event) => {
