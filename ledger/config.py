@@ -26,6 +26,12 @@ class Settings:
     pilot_end: str | None = None  # YYYY-MM-DD: the pilot's last day, for its evaluation
     auth_per_client: int = 30  # sign-ins a minute from one client address (an office's NAT…)
     source_url: str = "/source.tar.gz"  # the running version's source (AGPL section 13)
+    # Prometheus metrics at /metrics: off, or on for the client addresses of `metrics_allow`
+    metrics: bool = False
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    # the reverse proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips)
+    trusted_proxies: str = "127.0.0.1"
+    log_format: str = "json"  # or "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -42,7 +48,27 @@ class Settings:
             pilot_end=env.get("SOU_PILOT_END") or None,
             auth_per_client=int(env.get("SOU_AUTH_PER_CLIENT", cls.auth_per_client)),
             source_url=env.get("SOU_SOURCE_URL") or cls.source_url,
+            metrics=_flag(env, "SOU_METRICS"),
+            metrics_allow=env.get("SOU_METRICS_ALLOW") or cls.metrics_allow,
+            trusted_proxies=env.get("SOU_TRUSTED_PROXIES") or cls.trusted_proxies,
+            log_format=_choice(env, "SOU_LOG_FORMAT", ("json", "text"), cls.log_format),
         )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value in ("", "0", "off", "false", "no"):
+        return False
+    if value in ("1", "on", "true", "yes"):
+        return True
+    raise BadSetting(f"{name}: {value!r} is neither on (1) nor off (0)")
+
+
+def _choice(env: Mapping[str, str], name: str, options: tuple[str, ...], default: str) -> str:
+    value = env.get(name) or default
+    if value not in options:
+        raise BadSetting(f"{name}: {value!r} is not one of {', '.join(options)}")
+    return value
 
 
 def _database_url(env: Mapping[str, str]) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
+from ledger.accounts import BACKING_KINDS
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import UnknownAccount
 from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, POSTINGS
@@ -113,3 +114,24 @@ def _named(uow: LedgerUnitOfWork, items: list[HistoryItem]) -> list[HistoryItem]
         )
         for i in items
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    entries: int  # in the log
+    circulation: int  # cents of the local unit held or on paper (minus the issuance balance)
+    backing: int  # euro cents in the reserves and the offices' cash
+
+
+def totals(uow: LedgerUnitOfWork) -> Totals:
+    """The ledger's headline figures, from the cached balances (one read of the accounts)."""
+    balance = ACCOUNTS.c.credits - ACCOUNTS.c.debits
+    rows = uow.connection.execute(
+        select(ACCOUNTS.c.kind, func.sum(balance)).group_by(ACCOUNTS.c.kind)
+    )
+    by_kind = {kind: int(total or 0) for kind, total in rows}
+    return Totals(
+        entries=uow.store.size(),
+        circulation=-by_kind.get("issuance", 0),
+        backing=sum(by_kind.get(kind, 0) for kind in BACKING_KINDS),
+    )

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -62,20 +63,32 @@ def serve(host: str, port: int, workers: int | None, production: bool) -> None:
     workers = workers or default_workers(production=production)
 
     from ledger.bootstrap import open_ledger
+    from wallet_api.observability import log_config
 
+    settings = _settings()
     try:
-        open_ledger(_settings()).engine.dispose()  # fail early, with a clear message
+        open_ledger(settings).engine.dispose()  # fail early, with a clear message
     except SouError as error:
         _fail(error)
+    options: dict[str, Any] = {
+        "factory": True,
+        "log_config": log_config(settings.log_format),
+        "access_log": False,  # Sou logs each request itself, by route template
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+    }
     if workers == 1:
-        uvicorn.run("sou.server:create", factory=True, host=host, port=port)
+        uvicorn.run("sou.server:create", host=host, port=port, **options)
         return
     # The socket uvicorn would bind for several workers leaves Nagle's algorithm on, which
     # delays small responses by ~40 ms; accepted connections inherit TCP_NODELAY from this one.
     sock = socket.create_server((host, port), reuse_port=False)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.set_inheritable(True)
-    uvicorn.run("sou.server:create", factory=True, fd=sock.fileno(), workers=workers)
+    with tempfile.TemporaryDirectory(prefix="sou-metrics-") as shared:
+        if settings.metrics and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared  # every worker counts into it
+        uvicorn.run("sou.server:create", fd=sock.fileno(), workers=workers, **options)
 
 
 def default_workers(*, production: bool) -> int:

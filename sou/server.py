@@ -11,6 +11,7 @@ from ledger.bootstrap import open_ledger
 from ledger.config import Settings
 from merchants.sepa import Debtor
 from wallet_api.app import create_app
+from wallet_api.observability import parse_networks
 
 
 def create() -> FastAPI:
@@ -25,6 +26,7 @@ def create() -> FastAPI:
         pilot_end=end,
         auth_per_client=settings.auth_per_client,
         source_url=settings.source_url,
+        metrics_allow=parse_networks(settings.metrics_allow) if settings.metrics else None,
     )
     # What is alive now (modules, the app, the schema: some 180,000 objects) lives as long as
     # the process: out of the collector's sight, a full collection no longer walks it, which

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from ipaddress import IPv4Network, IPv6Network
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from ledger.context import Ledger
 from ledger.persistence.wal import WalCheckpointer
 from ledger.readiness import check_readiness
 from merchants.sepa import Debtor
-from wallet_api import errors, pages
+from wallet_api import errors, observability, pages
 from wallet_api.batcher import Batcher
 from wallet_api.guard import Guard
 from wallet_api.hotpath import HotPath
+from wallet_api.observability import Observe
 from wallet_api.ratelimit import AuthLimits, PayeeLimits
 from wallet_api.routes import (
     accounts,
@@ -45,6 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await asyncio.to_thread(app.state.batcher.close)  # the payments queued are posted
         await asyncio.to_thread(app.state.wal_checkpointer.stop)
+        observability.worker_stopped()
 
 
 def create_app(
@@ -54,11 +57,13 @@ def create_app(
     pilot_end: dt.date | None = None,
     auth_per_client: int = 30,
     source_url: str = DEFAULT_SOURCE_URL,
+    metrics_allow: Sequence[IPv4Network | IPv6Network] | None = None,
 ) -> FastAPI:
     """The service over `ledger`; `debtor` is the association's account that pays payouts,
     `pilot_end` the pilot's last day (for its evaluation), `auth_per_client` the sign-ins a
     minute one client address may make, `source_url` where every page links to the running
-    version's source (AGPL section 13)."""
+    version's source (AGPL section 13), `metrics_allow` the client networks that may read
+    `/metrics` (None: the metrics are off)."""
     app = FastAPI(
         title="Sou",
         version="1",
@@ -110,7 +115,18 @@ def create_app(
     app.mount("/static", pages.static_files, name="static")
     app.mount("/docs/assets", pages.swagger_ui_files, name="docs-assets")
 
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics, for the addresses `SOU_METRICS_ALLOW` names when `SOU_METRICS`
+        is on; otherwise this route does not exist (404)."""
+        client = request.client.host if request.client else None
+        if metrics_allow is None or not observability.allowed(client, metrics_allow):
+            return errors.problem(404, "not-found", "Not Found", "Not Found")
+        text, media_type = await asyncio.to_thread(observability.scrape, app.state.ledger)
+        return Response(text, media_type=media_type)
+
     app.add_middleware(HotPath)  # inside Guard: the last added is the outermost
     app.add_middleware(Guard)
+    app.add_middleware(Observe)  # outside everything: every answer is counted and logged
     errors.document(app)
     return app

@@ -38,6 +38,7 @@ from ledger.posting import (
     verify_signatures,
 )
 from ledger.records import SignedRecord
+from wallet_api.observability import BATCH_SIZE
 
 _RESEND = "the payment batch was not posted; send the same record again"
 
@@ -193,6 +194,7 @@ class Batcher:
             verified = {i: key for i, (_, key, _) in enumerate(batch) if key is not None}
             verified.update((pending[place], key) for place, key in ahead.items())
             records = [record for record, _, _ in batch]
+            BATCH_SIZE.observe(len(records))
             outcomes = post_records(
                 uow, records=records, now=self.ledger.clock(), verified=verified
             )

@@ -20,6 +20,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 _RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+# Over HTTPS (as the trusted proxy says, `SOU_TRUSTED_PROXIES`): browsers keep to HTTPS
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class TooLarge(Exception):
@@ -35,12 +37,13 @@ class Guard:
             await self.app(scope, receive, send)
             return
         started = False
+        headers = [*_RAW_HEADERS, _HSTS] if scope.get("scheme") == "https" else _RAW_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", []), *_RAW_HEADERS]
+                message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         length = dict(scope["headers"]).get(b"content-length")

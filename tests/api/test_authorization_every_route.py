@@ -45,6 +45,8 @@ READERS = frozenset({"treasurer", "auditor"})
 ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /healthz": (PUBLIC, None),
     "GET /readyz": (PUBLIC, None),
+    # gated by the client address (SOU_METRICS_ALLOW), not a token: see test_observability.py
+    "GET /metrics": (PUBLIC, None),
     "GET /v1/ledger": (PUBLIC, None),
     "GET /v1/log/checkpoint": (PUBLIC, None),
     "GET /v1/log/inclusion?entry=0&size=1": (PUBLIC, None),

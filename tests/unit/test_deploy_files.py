@@ -108,6 +108,10 @@ def test_compose_starts_postgresql_sou_and_caddy_with_secrets_from_files() -> No
     published = {name for name, service in services.items() if service.get("ports")}
     assert published == {"caddy"}
     assert "healthcheck" in services["db"]
+    # Sou believes forwarded headers from Caddy's fixed address, and from nobody else
+    caddy = services["caddy"]["networks"]["default"]["ipv4_address"]
+    assert services["sou"]["environment"]["SOU_TRUSTED_PROXIES"] == caddy
+    assert "FORWARDED_ALLOW_IPS" not in services["sou"]["environment"]
 
 
 CADDY = shutil.which("caddy")

@@ -11,6 +11,7 @@ from pathlib import Path
 import association
 import ledger
 import merchants
+import sou
 import wallet_api
 from ledger.errors import SouError
 
@@ -19,7 +20,7 @@ STATIC = ROOT / "wallet_api" / "static"
 
 
 def _domain_codes() -> set[str]:
-    for package in (ledger, merchants, association, wallet_api):
+    for package in (ledger, merchants, association, wallet_api, sou):
         for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if ".migrations" not in module.name:
                 importlib.import_module(module.name)
@@ -38,7 +39,8 @@ def _http_codes() -> set[str]:
     for path in (ROOT / "wallet_api").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         codes.update(re.findall(r"problem\(\s*\d+,\s*\"([a-z-]+)\"", text))
-        codes.update(re.findall(r"\d{3}: \"([a-z-]+)\"", text))  # the HTTP errors' table
+        if path.name == "errors.py":  # the HTTP errors' table
+            codes.update(re.findall(r"\d{3}: \"([a-z-]+)\"", text))
         codes.update(re.findall(r"\"(http-error|invalid-request)\"", text))
     return codes | {"network"}  # api.js: the request did not reach the service
 
