@@ -56,6 +56,7 @@ CSV_HEADER = (
     "Taux de reconversion (%)",
     "Circulation numérique moyenne",
     "Vitesse de circulation",
+    "Mois partiel",
 )
 
 
@@ -73,6 +74,9 @@ class MonthFigures:
     reconversion_rate_bp: int | None
     average_circulation: int
     velocity_bp: int | None
+    # the ledger began after the month's first day, or the month is still running: its
+    # figures cover only part of it, and the pilot is never judged on it
+    partial: bool = False
 
 
 def _ratio(numerator: int, denominator: int) -> int | None:
@@ -212,6 +216,7 @@ def evaluation(uow: LedgerUnitOfWork, *, now: int) -> list[MonthFigures]:
                 reconversion_rate_bp=_ratio(reconverted, received),
                 average_circulation=integral // seconds if seconds else 0,
                 velocity_bp=None if integral == 0 else volume * seconds * BASIS // integral,
+                partial=start < int(first) or now < end,
             )
         )
     return out
@@ -246,6 +251,7 @@ def evaluation_csv(months: Iterable[MonthFigures]) -> bytes:
                 _percent(m.reconversion_rate_bp),
                 format_fr(m.average_circulation),
                 _times(m.velocity_bp),
+                "oui" if m.partial else "non",
             )
         )
     return (BOM + out.getvalue()).encode("utf-8")
@@ -304,7 +310,7 @@ def assess(
     """Where the pilot stands against its criteria, judged on its last complete month."""
     today = dt.datetime.fromtimestamp(now, ZoneInfo(PARIS)).date()
     current = today.strftime("%Y-%m")
-    complete = [m for m in months if m.month < current]
+    complete = [m for m in months if m.month < current and not m.partial]
     judged = complete[-1] if complete else None
     assessments = []
     for criterion in criteria:

@@ -129,7 +129,8 @@ def report_evaluation(csv_file: Path | None) -> None:
     click.echo(" | ".join(CSV_HEADER[:5]) + " | velocity (bp)")
     for m in months:
         velocity = "-" if m.velocity_bp is None else str(m.velocity_bp)
-        figures = (m.month, m.active_residents, m.active_merchants, m.payments, m.volume)
+        month = m.month + (" (partial)" if m.partial else "")
+        figures = (month, m.active_residents, m.active_merchants, m.payments, m.volume)
         click.echo(" | ".join(str(f) for f in figures) + f" | {velocity}")
     status = assess(months, now=now, end=end)
     if status.end is None:

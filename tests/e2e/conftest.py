@@ -6,7 +6,10 @@ package). Without it these tests fail, on purpose, with a message saying so.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -18,12 +21,16 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from sqlalchemy import text
 
-from ledger.admin import enrol_device, issue_enrolment_code, open_account
-from ledger.signing import SigningKey, create_key_file
+from ledger.admin import create_ledger, enrol_device, issue_enrolment_code, open_account
+from ledger.context import Ledger
+from ledger.persistence.database import make_engine
+from ledger.signing import SigningKey, create_key_file, load_key_file
+from sou.pilot import load_pilot
 from tests.databases import Templates
 from tests.servers import running_service
-from tests.support import World
+from tests.support import HOST, UNIT, World
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -116,6 +123,77 @@ def own_service(templates: Templates, tmp_path: Path) -> Iterator[Service]:
     bank statements)."""
     with serving(templates, tmp_path) as running:
         yield running
+
+
+PILOT_MONTHS = 12
+# what `make run` sets for the pilot, so that its screens show what a person would see
+PILOT_SETTINGS = {
+    "SOU_AUTH_PER_CLIENT": "10000",
+    "SOU_ASSOCIATION_NAME": "Association Hemen Txanpona",
+    "SOU_RESERVE_IBAN": "FR7630004000031234567890143",
+    "SOU_RESERVE_BIC": "BNPAFRPP",
+}
+
+
+def _pilot_files(templates: Templates, root: Path) -> tuple[Path, Path]:
+    """The pilot's twelve months in a SQLite file and its ledger key, loaded once in `root`
+    for every test process of the session (the others wait for the first)."""
+    database, key_file = root / "pilot.db", root / "pilot.key"
+    with open(root / "pilot.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not database.exists():
+            loading = root / "pilot.loading.db"
+            shutil.copy(templates.sqlite_template(), loading)
+            key = create_key_file(key_file)
+            engine = make_engine(f"sqlite:///{loading}")
+            ledger = Ledger(engine, HOST, UNIT, key, "Rétzi", lambda: int(time.time()))
+            with ledger.unit_of_work() as uow:
+                create_ledger(uow, now=ledger.clock())
+                uow.commit()
+            load_pilot(ledger, months=PILOT_MONTHS)
+            with engine.connect() as connection:
+                connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            engine.dispose()
+            loading.rename(database)
+    return database, key_file
+
+
+@dataclass
+class Pilot(Service):
+    """The pilot's service: its own accounts, as `sou pilot load` opened them."""
+
+    treasurer: int = 0
+    office: int = 0
+    merchant: int = 0
+    resident: int = 0
+
+
+@pytest.fixture(scope="session")
+def pilot(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pilot]:
+    """The service over the pilot loaded for twelve months, as `make run` serves it."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    database, key_file = _pilot_files(templates, root)
+    mine = tmp_path_factory.mktemp("pilot") / "pilot.db"
+    shutil.copy(database, mine)
+    world = World(f"sqlite:///{mine}", ledger_key=load_key_file(key_file), genesis=False)
+    world.now = int(time.time())
+    with world.engine.connect() as connection:
+
+        def first(query: str) -> int:
+            return int(connection.execute(text(query)).scalar_one())
+
+        numbers = {
+            "treasurer": first("SELECT min(account) FROM keys WHERE role = 'treasurer'"),
+            "office": first("SELECT min(account) FROM keys WHERE role = 'agent'"),
+            "merchant": first("SELECT min(account) FROM keys WHERE role = 'cashier'"),
+            "resident": first("SELECT min(account) FROM keys WHERE role = 'resident'"),
+        }
+    try:
+        with running_service(world, key_file, settings=PILOT_SETTINGS) as url:
+            yield Pilot(url, world, **numbers)
+    finally:
+        world.close()
 
 
 @pytest.fixture(scope="session")

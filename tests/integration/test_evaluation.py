@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -85,6 +86,7 @@ def test_the_figures_of_each_month_are_those_computed_by_hand(world: World) -> N
         reconversion_rate_bp=1666,
         average_circulation=march_integral // (APRIL - MARCH),
         velocity_bp=60_00 * (APRIL - MARCH) * 10_000 // march_integral,
+        partial=True,  # the ledger began on the 14th
     )
     assert (march.average_circulation, march.velocity_bp) == (79_11, 7583)
     april_integral = 140_00 * (EXCHANGE - APRIL) + 150_00 * (MAY - EXCHANGE)
@@ -103,13 +105,15 @@ def test_the_figures_of_each_month_are_those_computed_by_hand(world: World) -> N
         velocity_bp=5_00 * (MAY - APRIL) * 10_000 // april_integral,
     )
     assert (april.average_circulation, april.velocity_bp) == (144_83, 345)
-    assert may == MonthFigures("2026-05", 0, 0, 0, 0, 0, None, 0, 0, None, 150_00, 0)
+    assert not april.partial
+    # counted up to the 2nd: a partial month
+    assert may == MonthFigures("2026-05", 0, 0, 0, 0, 0, None, 0, 0, None, 150_00, 0, True)
 
 
 def test_a_new_ledger_has_one_quiet_month_and_no_velocity(world: World) -> None:
     with world.ledger.unit_of_work(write=False) as uow:
         (month,) = evaluation(uow, now=T0)
-    assert month == MonthFigures("2026-03", 0, 0, 0, 0, 0, None, 0, 0, None, 0, None)
+    assert month == MonthFigures("2026-03", 0, 0, 0, 0, 0, None, 0, 0, None, 0, None, True)
 
 
 def test_the_csv_report_is_a_french_spreadsheet(world: World) -> None:
@@ -119,8 +123,9 @@ def test_the_csv_report_is_a_french_spreadsheet(world: World) -> None:
     assert rows[0][0] == "Mois"
     assert rows[1] == [
         "2026-03", "2", "2", "3", "60,00", "10,00", "16,66", "60,00", "10,00", "16,66",
-        "79,11", "0,7583",
+        "79,11", "0,7583", "oui",
     ]  # fmt: skip
+    assert rows[0][-1] == "Mois partiel" and rows[2][-1] == "non"
     assert rows[2][9] == ""  # no reconversion rate without money received
     assert len(rows) == 4
 
@@ -162,3 +167,5 @@ def test_the_pilot_is_judged_on_its_last_complete_month_against_its_criteria() -
     first_month = assess(months[1:], now=now, end=None)
     assert first_month.days_left is None
     assert {a.met for a in first_month.assessments} == {None}  # nothing complete to judge
+    begun_late = [replace(months[0], partial=True), months[1]]  # the ledger began on the 14th
+    assert {a.met for a in assess(begun_late, now=now, end=None).assessments} == {None}

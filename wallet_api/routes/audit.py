@@ -18,7 +18,7 @@ from typing import IO, Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from association.accounting import beancount_file, fec_file, journal_csv, journal_entries
@@ -58,6 +58,9 @@ class MonthOut(BaseModel):
     reconversion_rate_bp: int | None
     average_circulation: int
     velocity_bp: int | None
+    partial: bool = Field(
+        description="the ledger began after the month's first day or the month is still running"
+    )
 
 
 class CriterionOut(BaseModel):
@@ -234,6 +237,7 @@ def _month_out(m: MonthFigures) -> MonthOut:
         reconversion_rate_bp=m.reconversion_rate_bp,
         average_circulation=m.average_circulation,
         velocity_bp=m.velocity_bp,
+        partial=m.partial,
     )
 
 

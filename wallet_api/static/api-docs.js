@@ -4,6 +4,6 @@ window.addEventListener("DOMContentLoaded", () => {
   window.SwaggerUIBundle({
     url: "/openapi.json",
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    deepLinking: false,
   });
 });

@@ -9,9 +9,10 @@ import { formatAmount, formatCents } from "./money.js";
 
 const SLOT = "audit";
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 640;
-const HEIGHT = 260;
-const MARGIN = { top: 16, right: 12, bottom: 40, left: 64 };
+const HEIGHT = 240; // CSS pixels: a chart is drawn at the width it is shown, text at 14 px
+const FONT = 14;
+const MARGIN = { top: 12, right: 12, bottom: 28, left: 76 };
+const LABEL_WIDTH = 64; // room for one month's label ("janv. 26")
 const COLOURS = ["#1d5c4d", "#c0650f", "#3b5ba5"];
 const LANG_KEY = "sou.lang"; // the same choice as the wallet's and the till's
 
@@ -53,6 +54,9 @@ const STRINGS = {
     "chart.velocity": "Vitesse de circulation (volume ÷ circulation numérique moyenne)",
     "chart.rates": "Part des paiements entre prestataires et taux de reconversion (%)",
     "table.heading": "Les chiffres",
+    "report.partial": "Mois partiels (le registre a commencé après le 1er, ou le mois n’est pas fini), marqués dans le tableau et absents des graphiques : {months}.",
+    "report.no-complete": "Aucun mois complet à représenter pour l’instant.",
+    partial: "partiel",
     forget: "Oublier cet ordinateur",
     source: "Code source de ce service (AGPL-3.0)",
     "col.month": "Mois",
@@ -108,6 +112,9 @@ const STRINGS = {
     "chart.velocity": "Velocity of circulation (volume ÷ average digital circulation)",
     "chart.rates": "Share of merchant-to-merchant payments and reconversion rate (%)",
     "table.heading": "The figures",
+    "report.partial": "Partial months (the ledger began after the 1st, or the month is not over), marked in the table and left out of the charts: {months}.",
+    "report.no-complete": "No complete month to chart yet.",
+    partial: "partial",
     forget: "Forget this computer",
     source: "Source code of this service (AGPL-3.0)",
     "col.month": "Month",
@@ -172,24 +179,35 @@ function element(name, attributes = {}, text = "") {
   return node;
 }
 
-/** Draws `series` ({label, values, kind: "bar"|"line"}) over the months on `svg`. */
-function chart(svg, labels, series, format) {
+/** "2026-01" as a person reads it on an axis: "janv. 26", "Jan 26". */
+function shortMonth(month) {
+  const [year, number] = month.split("-").map(Number);
+  const format = new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", { month: "short", year: "2-digit", timeZone: "UTC" });
+  return format.format(new Date(Date.UTC(year, number - 1, 1)));
+}
+
+/** Draws `series` ({label, values, kind: "bar"|"line"}) over `months` on `svg`, at the width
+ * the page gives it, with a legend below it in the page's own text. */
+function chart(svg, months, series, format) {
   svg.replaceChildren();
-  const plotW = WIDTH - MARGIN.left - MARGIN.right;
+  const width = Math.max(280, Math.round(svg.getBoundingClientRect().width));
+  svg.setAttribute("viewBox", `0 0 ${width} ${HEIGHT}`);
+  const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const values = series.flatMap((s) => s.values.filter((v) => v !== null));
   const top = Math.max(1, ...values);
   const y = (v) => MARGIN.top + plotH - (plotH * v) / top;
-  const band = plotW / Math.max(1, labels.length);
+  const band = plotW / Math.max(1, months.length);
   const x = (i) => MARGIN.left + band * i + band / 2;
+  const every = Math.max(1, Math.ceil(LABEL_WIDTH / band)); // a label on every month that fits
   svg.setAttribute("aria-label", series.map((s) => s.label).join(", "));
   for (const tick of [0, top / 2, top]) {
-    svg.append(element("line", { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(tick), y2: y(tick), stroke: "#c9cfcc" }));
-    const text = element("text", { x: MARGIN.left - 6, y: y(tick) + 4, "text-anchor": "end", "font-size": 12 }, format(Math.round(tick)));
-    svg.append(text);
+    svg.append(element("line", { x1: MARGIN.left, x2: width - MARGIN.right, y1: y(tick), y2: y(tick), stroke: "#c9cfcc" }));
+    svg.append(element("text", { x: MARGIN.left - 6, y: y(tick) + 5, "text-anchor": "end", "font-size": FONT }, format(Math.round(tick))));
   }
-  labels.forEach((label, i) => {
-    svg.append(element("text", { x: x(i), y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle", "font-size": 12 }, label));
+  months.forEach((month, i) => {
+    if ((months.length - 1 - i) % every !== 0) return; // the latest month is always named
+    svg.append(element("text", { x: x(i), y: HEIGHT - 8, "text-anchor": "middle", "font-size": FONT }, shortMonth(month)));
   });
   const bars = series.filter((s) => s.kind === "bar");
   const barW = (band * 0.8) / Math.max(1, bars.length);
@@ -201,7 +219,7 @@ function chart(svg, labels, series, format) {
         if (v === null) return;
         const left = x(i) - (band * 0.8) / 2 + k * barW;
         const rect = element("rect", { x: left, y: y(v), width: Math.max(1, barW - 2), height: y(0) - y(v), fill: colour });
-        rect.append(element("title", {}, `${labels[i]} · ${s.label} : ${format(v)}`));
+        rect.append(element("title", {}, `${months[i]} · ${s.label} : ${format(v)}`));
         svg.append(rect);
       });
     } else {
@@ -212,18 +230,39 @@ function chart(svg, labels, series, format) {
       s.values.forEach((v, i) => {
         if (v === null) return;
         const dot = element("circle", { cx: x(i), cy: y(v), r: 5, fill: colour });
-        dot.append(element("title", {}, `${labels[i]} · ${s.label} : ${format(v)}`));
+        dot.append(element("title", {}, `${months[i]} · ${s.label} : ${format(v)}`));
         svg.append(dot);
       });
     }
-    const legendX = MARGIN.left + n * 200;
-    svg.append(element("rect", { x: legendX, y: HEIGHT - 18, width: 12, height: 12, fill: colour }));
-    svg.append(element("text", { x: legendX + 18, y: HEIGHT - 8, "font-size": 12 }, s.label));
   });
+  let legend = svg.nextElementSibling;
+  if (!legend) {
+    legend = document.createElement("ul");
+    legend.className = "legend";
+    svg.after(legend);
+  }
+  legend.replaceChildren(
+    ...series.map((s, n) => {
+      const item = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = `swatch swatch-${n % COLOURS.length}`;
+      item.append(swatch, s.label);
+      return item;
+    }),
+  );
 }
 
 function renderCharts() {
-  const months = report.months;
+  const months = report.months.filter((m) => !m.partial); // a partial month would mislead
+  const partial = report.months.filter((m) => m.partial).map((m) => m.month);
+  $("partial-note").hidden = partial.length === 0;
+  $("partial-note").textContent = fill("report.partial", { months: partial.join(", ") });
+  const charts = document.querySelector(".charts");
+  charts.hidden = months.length === 0;
+  if (months.length === 0) {
+    $("partial-note").textContent += ` ${t("report.no-complete")}`;
+    return;
+  }
   const labels = months.map((m) => m.month);
   const pick = (key) => months.map((m) => m[key]);
   chart($("chart-active"), labels, [
@@ -239,7 +278,7 @@ function renderCharts() {
 }
 
 const COLUMNS = [
-  ["col.month", (m) => m.month],
+  ["col.month", (m) => (m.partial ? `${m.month} (${t("partial")})` : m.month)],
   ["col.residents", (m) => String(m.active_residents)],
   ["col.merchants", (m) => String(m.active_merchants)],
   ["col.payments", (m) => String(m.payments)],
@@ -257,7 +296,12 @@ function renderTable() {
   $("figures-body").replaceChildren(
     ...report.months.map((m) => {
       const row = document.createElement("tr");
-      row.append(...COLUMNS.map(([, cell]) => Object.assign(document.createElement("td"), { textContent: cell(m) })));
+      if (m.partial) row.className = "partial";
+      const [month, ...figures] = COLUMNS.map(([, cell]) => cell(m));
+      row.append(
+        Object.assign(document.createElement("th"), { scope: "row", textContent: month }),
+        ...figures.map((text) => Object.assign(document.createElement("td"), { textContent: text })),
+      );
       return row;
     }),
   );
@@ -368,8 +412,11 @@ async function start() {
     localStorage.setItem(LANG_KEY, lang);
     render();
   });
-  const table = $("figures").parentElement;
-  table.style.overflowX = "auto"; // a CSSOM change, which the page's CSP allows
+  let resizing = null; // the charts are drawn at their width: again when it changes
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => report && renderCharts(), 150);
+  });
   render();
   if (!window.crypto?.subtle || !window.indexedDB) {
     showError("error.crypto");
