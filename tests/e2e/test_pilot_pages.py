@@ -6,6 +6,7 @@ width it is given (its tables whole, its charts legible, partial months set apar
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 
@@ -82,7 +83,15 @@ def test_the_wallet_screens(page: Page, pilot: Pilot) -> None:
     history = page.locator("#history li")
     expect(history.first).to_be_visible()
     assert history.count() >= 20  # twelve months of a resident's payments
+    # every line names the shop or the office, never an account number
+    expect(history.filter(has_text=re.compile(r"n°\s*\d"))).to_have_count(0)
+    expect(history.filter(has_text="Payé à ").first).to_be_visible()
+    expect(history.filter(has_text="Recharge en espèces — Comptoir").first).to_be_visible()
     sweep(page, "wallet home")
+    page.get_by_role("button", name="English", exact=True).click()
+    expect(history.filter(has_text="Paid to ").first).to_be_visible()
+    expect(history.filter(has_text=re.compile(r"(no\.|n°)\s*\d"))).to_have_count(0)
+    page.get_by_role("button", name="Français", exact=True).click()
     page.goto(f"{pilot.url}/M/{pilot.merchant}")  # the merchant's printed sticker
     expect(page.locator("#pay-amount")).to_be_visible()
     sweep(page, "wallet pay")
