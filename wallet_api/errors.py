@@ -14,11 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from association import errors as a
 from ledger import errors as e
 from merchants import errors as m
 from merchants.payouts import UnknownBatch
+from wallet_api.body import MalformedJSON
 from wallet_api.ratelimit import RateLimited
 
 PROBLEM = "application/problem+json"
@@ -151,6 +153,16 @@ def domain_problem(exc: e.SouError) -> JSONResponse:
     return problem(status_of(exc), exc.code, title, exc.message, **extra)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on the request's path (a 405's `Allow`)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
+
+
 def install(app: FastAPI) -> None:
     async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, e.SouError)
@@ -158,6 +170,8 @@ def install(app: FastAPI) -> None:
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return domain_problem(MalformedJSON("the body is not JSON"))
         errors = [
             {"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", ""))}
             for err in exc.errors()
@@ -166,12 +180,16 @@ def install(app: FastAPI) -> None:
             422, "invalid-request", "The request is not valid", "see errors", errors=errors
         )
 
-    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
             exc.status_code, "http-error"
         )
-        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        response = problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     async def database_error(_request: Request, exc: Exception) -> JSONResponse:
         return domain_problem(unavailable(exc))

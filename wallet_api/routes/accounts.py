@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from ledger import queries
 from ledger.auth import exchange_token, issue_challenge
 from ledger.errors import AuthenticationError, NotAuthorized
+from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.ratelimit import AuthLimits, PayeeLimits
 from wallet_api.schemas import (
@@ -21,7 +22,7 @@ from wallet_api.schemas import (
     TokenOut,
 )
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["accounts"])
 
 
 def _limit(request: Request, kid: str) -> None:

@@ -37,6 +37,7 @@ from merchants.reconversion import FeeRule, MerchantKind
 from merchants.sepa import Debtor
 from merchants.tables import FEE_RULES
 from wallet_api import access
+from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.routes.audit import AuditReader
 from wallet_api.schemas import (
@@ -51,7 +52,7 @@ from wallet_api.schemas import (
     ReconversionOut,
 )
 
-router = APIRouter(prefix="/v1", tags=["association"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["association"])
 BatchNumber = Annotated[int, Path(ge=1, le=2**63 - 1, description="a payout batch")]
 KindPath = Annotated[str, Path(pattern="^(business|cae|local_authority|association)$")]
 

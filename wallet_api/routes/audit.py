@@ -30,10 +30,11 @@ from ledger.errors import SouError
 from ledger.export import export_log
 from ledger.records import format_time
 from wallet_api import access
+from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork
 from wallet_api.errors import status_of
 
-router = APIRouter(prefix="/v1", tags=["audit"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["audit"])
 CHUNK = 64 * 1024
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Path
 
+from wallet_api.body import LimitedRoute
 from wallet_api.deps import ReadingUnitOfWork
 from wallet_api.schemas import Out
 
-router = APIRouter(prefix="/v1", tags=["keys"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["keys"])
 
 
 class KeyOut(Out):

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from ledger import transparency
+from wallet_api.body import LimitedRoute
 from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.schemas import ConsistencyOut, EntriesOut, EntryOut, InclusionOut, LedgerOut
 
-router = APIRouter(prefix="/v1", tags=["log"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["log"])
 
 
 @router.get("/ledger")
@@ -36,7 +37,9 @@ def get_checkpoint(uow: UnitOfWorkDep) -> PlainTextResponse:
 
 @router.get("/log/inclusion")
 def get_inclusion(
-    uow: ReadingUnitOfWork, entry: int = Query(ge=0), size: int = Query(ge=1)
+    uow: ReadingUnitOfWork,
+    entry: int = Query(ge=0, le=2**63 - 1),
+    size: int = Query(ge=1, le=2**63 - 1),
 ) -> InclusionOut:
     path = transparency.inclusion(uow, entry=entry, size=size)
     return InclusionOut(entry=entry, size=size, path=[h.hex() for h in path])
@@ -44,7 +47,9 @@ def get_inclusion(
 
 @router.get("/log/consistency")
 def get_consistency(
-    uow: ReadingUnitOfWork, old: int = Query(ge=1), new: int = Query(ge=1)
+    uow: ReadingUnitOfWork,
+    old: int = Query(ge=1, le=2**63 - 1),
+    new: int = Query(ge=1, le=2**63 - 1),
 ) -> ConsistencyOut:
     proof = transparency.consistency(uow, old=old, new=new)
     return ConsistencyOut(old=old, new=new, proof=[h.hex() for h in proof])
@@ -52,7 +57,9 @@ def get_consistency(
 
 @router.get("/log/entries")
 def get_entries(
-    uow: ReadingUnitOfWork, start: int = Query(ge=0), end: int = Query(ge=1)
+    uow: ReadingUnitOfWork,
+    start: int = Query(ge=0, le=2**63 - 1),
+    end: int = Query(ge=1, le=2**63 - 1),
 ) -> EntriesOut:
     page = transparency.entries(uow, start=start, end=end)
     return EntriesOut(

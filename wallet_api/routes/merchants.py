@@ -23,10 +23,11 @@ from merchants.payment_requests import (
 )
 from merchants.qr import qr_png, qr_svg, sticker_pdf
 from merchants.requests import RequestStatus, register_request, request_status
+from wallet_api.body import LimitedRoute
 from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.schemas import AccountNumber, PaymentRequestIn, PaymentRequestOut
 
-router = APIRouter(prefix="/v1", tags=["merchants"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["merchants"])
 
 
 def _out(status: RequestStatus, uow: ReadingUnitOfWork) -> PaymentRequestOut:

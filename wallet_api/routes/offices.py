@@ -25,11 +25,11 @@ from ledger.errors import MalformedRecord
 from ledger.records import format_time, parse_envelope
 from merchants.sepa import Debtor
 from wallet_api import access
-from wallet_api.body import StrictJSON
+from wallet_api.body import LimitedRoute, StrictJSON
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.schemas import AccountNumber
 
-router = APIRouter(prefix="/v1", tags=["offices"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["offices"])
 
 OPERATION_SCHEMA: dict[str, Any] = {
     "type": "object",

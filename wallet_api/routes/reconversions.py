@@ -8,11 +8,11 @@ from fastapi.responses import JSONResponse
 from ledger.records import parse_envelope
 from merchants.payouts import quote_reconversion, request_reconversion
 from wallet_api import access
-from wallet_api.body import StrictJSON
+from wallet_api.body import LimitedRoute, StrictJSON, signed_body
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.schemas import QuoteIn, QuoteOut, ReconversionOut
 
-router = APIRouter(prefix="/v1/reconversions", tags=["reconversions"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1/reconversions", tags=["reconversions"])
 
 
 @router.post("/quote")
@@ -23,7 +23,9 @@ def quote(body: QuoteIn, uow: ReadingUnitOfWork, device: OptionalDevice) -> Quot
     return QuoteOut(gross=q.gross, fee=q.fee, net=q.net, rate=q.rate)
 
 
-@router.post("", status_code=201)
+@router.post(
+    "", status_code=201, openapi_extra=signed_body("a reconversion record (FORMATS.md §4)")
+)
 def request(body: StrictJSON, uow: UnitOfWorkDep) -> JSONResponse:
     """Posts the merchant's signed `reconversion` record whose fee is the quote's (retry: 200)."""
     record = parse_envelope(body)

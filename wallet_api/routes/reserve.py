@@ -38,11 +38,11 @@ from association.reconciliation import (
 )
 from ledger.records import parse_envelope
 from wallet_api import access
-from wallet_api.body import StrictJSON
+from wallet_api.body import LimitedRoute, StrictJSON, signed_body
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.routes.audit import AuditReader
 
-router = APIRouter(prefix="/v1", tags=["reserve"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["reserve"])
 
 StatementNumber = Annotated[int, Path(ge=1, le=2**63 - 1, description="an imported statement")]
 LineNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="a line, from 1")]
@@ -320,7 +320,11 @@ def post_match(
     return _line_out(matched)
 
 
-@router.post("/bank-statements/{number}/lines/{line}/conversion", status_code=201)
+@router.post(
+    "/bank-statements/{number}/lines/{line}/conversion",
+    status_code=201,
+    openapi_extra=signed_body("a bank conversion record for this line (FORMATS.md §4)"),
+)
 def post_conversion(
     number: StatementNumber,
     line: LineNumber,

@@ -21,7 +21,7 @@ from merchants.days import Day, business_day_of, close_day, load_day, load_perio
 from merchants.exports import day_lines_csv, day_statement_pdf, takings_csv
 from merchants.profiles import Profile, entrepreneurs
 from wallet_api import access
-from wallet_api.body import StrictJSON
+from wallet_api.body import LimitedRoute, StrictJSON, signed_body
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.schemas import (
     AccountNumber,
@@ -35,7 +35,7 @@ from wallet_api.schemas import (
     TillOut,
 )
 
-router = APIRouter(prefix="/v1/merchants", tags=["takings"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1/merchants", tags=["takings"])
 
 DatePath = Annotated[
     str, Path(pattern=r"^(today|\d{4}-\d{2}-\d{2})$", description="YYYY-MM-DD or `today`")
@@ -125,7 +125,11 @@ def get_day_record(
     )
 
 
-@router.post("/{number}/days/{date}/close", status_code=201)
+@router.post(
+    "/{number}/days/{date}/close",
+    status_code=201,
+    openapi_extra=signed_body("the merchant's day record (FORMATS.md §7)"),
+)
 def post_close_day(
     number: AccountNumber, date: DatePath, body: StrictJSON, uow: UnitOfWorkDep
 ) -> JSONResponse:

@@ -29,10 +29,11 @@ from association.publication import (
 from association.reconciliation import BankAccountCheck
 from ledger.errors import FormatError
 from wallet_api import access
+from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.routes.audit import AuditReader
 
-router = APIRouter(prefix="/v1", tags=["transparency"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["transparency"])
 StatementNumber = Annotated[int, Path(ge=1, le=2**63 - 1, description="a reserve statement")]
 TEXT = "text/plain; charset=utf-8"
 

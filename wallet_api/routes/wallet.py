@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
@@ -11,22 +9,11 @@ from ledger.admin import enrol_device, revoke_key
 from ledger.errors import AuthenticationError, MalformedRecord, NotAuthorized
 from ledger.records import parse_envelope
 from wallet_api.batcher import Batcher
-from wallet_api.body import strict_json
+from wallet_api.body import LimitedRoute, signed_body, strict_json
 from wallet_api.deps import OptionalDevice, UnitOfWorkDep
 from wallet_api.schemas import DeviceIn, DeviceOut, RevokedOut
 
-router = APIRouter(prefix="/v1", tags=["wallet"])
-
-ENVELOPE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["alg", "record", "sig"],
-    "additionalProperties": False,
-    "properties": {
-        "alg": {"const": "Ed25519"},
-        "record": {"type": "object", "description": "a transfer record (FORMATS.md §4)"},
-        "sig": {"type": "string", "description": "base64url Ed25519 signature"},
-    },
-}
+router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["wallet"])
 
 
 @router.post("/devices", status_code=201)
@@ -50,12 +37,7 @@ def enrol(body: DeviceIn, uow: UnitOfWorkDep) -> DeviceOut:
 @router.post(
     "/transfers",
     status_code=201,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": ENVELOPE_SCHEMA}},
-        }
-    },
+    openapi_extra=signed_body("a transfer record (FORMATS.md §4)"),
     responses={200: {"description": "a retry of a transfer already accepted: the same receipt"}},
 )
 async def create_transfer(request: Request) -> JSONResponse:
