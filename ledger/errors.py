@@ -97,6 +97,12 @@ class NotAuthorized(LedgerError):
     code = "not-authorized"
 
 
+class RefundLimitExceeded(NotAuthorized):
+    """This refund would take the cashier past its refunds of the day."""
+
+    code = "refund-limit"
+
+
 class WrongLedger(LedgerError):
     """The record names another ledger (host) than this one."""
 

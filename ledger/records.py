@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ledger.errors import MalformedRecord, NotCanonical
 from ledger.signing import SigningKey, b64url_decode, b64url_encode
@@ -260,6 +261,24 @@ def parse_time(value: str) -> int:
     except ValueError:
         raise MalformedRecord(f"not a valid time: {value!r}") from None
     return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+
+
+LEDGER_ZONE = ZoneInfo("Europe/Paris")  # the currency's civil time (a cashier's day)
+
+
+def ledger_date(unix: int) -> str:
+    """The `YYYY-MM-DD` date, in the ledger's time zone, of a moment."""
+    return datetime.datetime.fromtimestamp(unix, LEDGER_ZONE).date().isoformat()
+
+
+def date_bounds(date: str) -> tuple[int, int]:
+    """The first moment of `date` in the ledger's time zone and that of the day after."""
+    day = datetime.date.fromisoformat(date)
+    start, end = (
+        datetime.datetime.combine(d, datetime.time(), LEDGER_ZONE)
+        for d in (day, day + datetime.timedelta(days=1))
+    )
+    return int(start.timestamp()), int(end.timestamp())
 
 
 def format_time(unix: int) -> str:

@@ -36,12 +36,13 @@ from ledger.errors import (
     MalformedRecord,
     NotAuthorized,
     PaymentRequestError,
+    RefundLimitExceeded,
     RevokedKey,
     UnknownAccount,
     UnknownKey,
     WrongLedger,
 )
-from ledger.records import SignedRecord, parse_time
+from ledger.records import SignedRecord, ledger_date, parse_time
 from ledger.signing import b64url_decode, check_public_key, kid_of, verify
 from ledger.state import LedgerState
 
@@ -79,6 +80,7 @@ class References:
     payreqs: set[str] = field(default_factory=set)
     nonces: set[tuple[str, str]] = field(default_factory=set)
     days: set[tuple[int, str]] = field(default_factory=set)
+    refund_days: set[tuple[str, str]] = field(default_factory=set)  # (kid, ledger date)
 
     def update(self, other: References) -> None:
         self.accounts |= other.accounts
@@ -88,6 +90,7 @@ class References:
         self.payreqs |= other.payreqs
         self.nonces |= other.nonces
         self.days |= other.days
+        self.refund_days |= other.refund_days
 
 
 def references(sr: SignedRecord) -> References:
@@ -103,6 +106,7 @@ def references(sr: SignedRecord) -> References:
     elif sr.type == "transfer":
         if r["ref"] is not None:
             refs.ids.add(r["ref"])
+            refs.refund_days.add((sr.kid, ledger_date(parse_time(r["created"]))))
         if r["payreq"] is not None:
             refs.payreqs.add(r["payreq"])
     elif sr.type == "day":
@@ -400,8 +404,8 @@ def _transfer(
     amount: int = r["amount"]
     if r["ref"] is not None:
         _authorise(key, (*PAYING_ROLES, "cashier"), payer.number)
-        if key.role == "cashier" and amount > (key.refund_limit or 0):
-            raise NotAuthorized("this cashier may not refund that much")
+        if key.role == "cashier":
+            _within_refund_limit(state, key, sr, amount, effects)
         if r["payreq"] is not None:
             raise InvalidReference("a refund does not pay a payment request")
         paid = state.payments.get(r["ref"])
@@ -432,6 +436,23 @@ def _transfer(
     applied.legs.append(Leg(state.currency, payer.number, payee.number, amount))
     payment = Payment(applied.index, "transfer", payer.number, payee.number, amount)
     effects.append(lambda: state.remember_payment(applied.record_id, payment))
+
+
+def _within_refund_limit(
+    state: LedgerState, key: Key, sr: SignedRecord, amount: int, effects: Effects
+) -> None:
+    """A cashier's refunds of one day (the ledger's date of their `created`), this one
+    included, stay within its limit."""
+    day = (key.kid, ledger_date(parse_time(sr.record["created"])))
+    refunded = state.refunded.get(day, 0)
+    limit = key.refund_limit or 0
+    if refunded + amount > limit:
+        raise RefundLimitExceeded(
+            f"this cashier may refund {limit} cents a day and has refunded {refunded} today",
+            limit=limit,
+            refunded=refunded,
+        )
+    effects.append(lambda: state.refunded.__setitem__(day, state.refunded.get(day, 0) + amount))
 
 
 def _operator(key: Key, sr: SignedRecord) -> None:

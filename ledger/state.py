@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ledger.accounts import Account, Key, Payment
+from ledger.records import ledger_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class LedgerState:
     paid_requests: dict[str, int] = field(default_factory=dict)
     # (merchant account, date) -> (record id, entry index) of each closed business day
     closed_days: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
+    # (cashier kid, ledger date) -> cents it refunded that day
+    refunded: dict[tuple[str, str], int] = field(default_factory=dict)
     # registered payment requests, or None when unknown (offline replay)
     requests: dict[str, RegisteredRequest] | None = None
 
@@ -70,3 +73,5 @@ class LedgerState:
         """
         self.nonces = {k: v for k, v in self.nonces.items() if v[1] >= horizon}
         self.paid_requests = {k: v for k, v in self.paid_requests.items() if v >= horizon}
+        today = ledger_date(horizon - 86_400)  # no later record is created two days before
+        self.refunded = {k: v for k, v in self.refunded.items() if k[1] >= today}

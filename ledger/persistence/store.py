@@ -39,8 +39,8 @@ from ledger.errors import LedgerKeyRotated, LogError
 from ledger.log import CompactRange, NodeRef, leaf_hash
 from ledger.persistence import pgarrays
 from ledger.persistence import tables as t
-from ledger.records import SignedRecord
-from ledger.rules import References
+from ledger.records import MAX_WINDOW, SignedRecord, date_bounds, ledger_date, parse_time
+from ledger.rules import CLOCK_SKEW, References
 from ledger.state import LedgerState, RegisteredRequest
 
 A = t.ACCOUNTS
@@ -264,6 +264,8 @@ class LedgerStore:
                 )
             )
             state.closed_days = {(r.account, r.date): (r.record_id, r.entry) for r in rows}
+        if refs.refund_days:
+            state.refunded = self._refunded(refs.refund_days)
         state.requests = {}
         if refs.payreqs:
             wanted = sorted(refs.payreqs)
@@ -276,6 +278,30 @@ class LedgerStore:
                 r.payreq: RegisteredRequest(r.merchant, r.amount, r.expires) for r in rows
             }
         return state
+
+    def _refunded(self, days: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Cents each key refunded on each ledger date. The date is that of the records'
+        `created`, which is not stored: refunds accepted near the day are read and their
+        records' own dates counted (acceptance is within 60 s before and 300 s after it)."""
+        refunded: dict[tuple[str, str], int] = {}
+        for kid, date in sorted(days):
+            start, end = date_bounds(date)
+            rows = self.connection.execute(
+                select(E.c.signed).where(
+                    E.c.kid == kid,
+                    E.c.type == "transfer",
+                    E.c.ref_idx.is_not(None),
+                    E.c.accepted >= start - CLOCK_SKEW,
+                    E.c.accepted < end + MAX_WINDOW,
+                )
+            )
+            total = 0
+            for (signed,) in rows:
+                record = json.loads(bytes(signed).split(b"\n", 1)[1])
+                if ledger_date(parse_time(record["created"])) == date:
+                    total += int(record["amount"])
+            refunded[(kid, date)] = total
+        return refunded
 
     def _nonces(self, nonces: set[tuple[str, str]]) -> list[tuple[str, str, str, int]]:
         """(kid, nonce, record id, entry) of the entries that used these idempotency keys

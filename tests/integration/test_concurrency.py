@@ -21,7 +21,12 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import func, select
 
-from ledger.errors import ConcurrencyConflict, InsufficientFunds
+from ledger.errors import (
+    ConcurrencyConflict,
+    InsufficientFunds,
+    InvalidReference,
+    RefundLimitExceeded,
+)
 from ledger.persistence import tables
 from ledger.persistence import uow as uow_module
 from ledger.persistence.database import make_engine
@@ -321,3 +326,44 @@ def test_a_sqlite_writer_may_end_in_another_thread_than_it_began(tmp_path: Path)
     with UnitOfWork(engine):  # this thread began the first one: its turn is free again
         pass
     engine.dispose()
+
+
+# --- refunds at once: never past the payment, never past a till's day --------------------------
+
+
+def refunds_at_once(world: World, refunds: list[SignedRecord]) -> list[str]:
+    def refund(i: int) -> str:
+        try:
+            workers.post_until_landed(world.ledger, refunds[i])
+        except (RefundLimitExceeded, InvalidReference) as refusal:
+            return refusal.code
+        return "refunded"
+
+    return sorted(in_threads(len(refunds), refund))
+
+
+def test_refunds_at_once_stay_within_a_tills_limit_of_the_day(world: World) -> None:
+    alice, shop = world.resident(balance=150_00), world.merchant()
+    cashier = world.cashier(shop, refund_limit=100_00)
+    paid = world.pay(alice, shop, 150_00).record.id
+    refunds = [
+        world.transfer(shop, alice, 30_00, ref=paid, key=cashier.key) for _ in range(CALLERS)
+    ]
+
+    outcomes = refunds_at_once(world, refunds)
+
+    assert outcomes == ["refund-limit"] * (CALLERS - 3) + ["refunded"] * 3
+    assert world.balance(alice) == 90_00
+    assert problems_of(world) == []
+
+
+def test_refunds_at_once_never_return_more_than_the_payment(world: World) -> None:
+    alice, shop = world.resident(balance=50_00), world.merchant()
+    paid = world.pay(alice, shop, 50_00).record.id
+    refunds = [world.transfer(shop, alice, 20_00, ref=paid) for _ in range(CALLERS)]
+
+    outcomes = refunds_at_once(world, refunds)
+
+    assert outcomes == ["invalid-reference"] * (CALLERS - 2) + ["refunded"] * 2
+    assert (world.balance(alice), world.balance(shop)) == (40_00, 10_00)
+    assert problems_of(world) == []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ledger.accounts import SYSTEM_ACCOUNTS
+from ledger.audit import verify_log
 from ledger.errors import (
     AccountNotOpen,
     CurrencyMismatch,
@@ -21,12 +23,14 @@ from ledger.errors import (
     MalformedRecord,
     NotAuthorized,
     PaymentRequestError,
+    RefundLimitExceeded,
     RevokedKey,
     SouError,
     UnknownAccount,
     UnknownKey,
     WrongLedger,
 )
+from ledger.export import export_log
 from ledger.posting import (
     Posted,
     post_records,
@@ -47,7 +51,7 @@ from ledger.records import (
 )
 from ledger.rules import CLOCK_SKEW
 from ledger.signing import SigningKey, b64url_encode
-from tests.support import HOST, UNIT, Holder, World
+from tests.support import HOST, T0, UNIT, Holder, World
 
 
 @contextmanager
@@ -187,10 +191,34 @@ def test_a_cashier_may_not_refund_above_its_limit(world: World) -> None:
     alice, shop = world.resident(balance=50_00), world.merchant()
     cashier = world.cashier(shop, refund_limit=10_00)
     payment = world.pay(alice, shop, 40_00)
-    with refused(world, NotAuthorized):
+    with refused(world, RefundLimitExceeded):
         world.pay(shop, alice, 10_01, key=cashier.key, ref=payment.record.id)
     world.pay(shop, alice, 10_00, key=cashier.key, ref=payment.record.id)
     assert world.balance(shop) == 30_00
+
+
+def test_a_cashiers_refunds_add_up_to_its_limit_per_day(world: World, tmp_path: Path) -> None:
+    alice, shop = world.resident(balance=500_00), world.merchant()
+    cashier = world.cashier(shop, refund_limit=100_00)
+    payments = [world.pay(alice, shop, 100_00) for _ in range(4)]
+    world.pay(shop, alice, 100_00, key=cashier.key, ref=payments[0].record.id)
+    with refused(world, RefundLimitExceeded):  # three refunds of 100 on a limit of 100
+        world.pay(shop, alice, 1, key=cashier.key, ref=payments[1].record.id)
+    other = world.cashier(shop, refund_limit=100_00)  # the limit is each till's
+    world.pay(shop, alice, 60_00, key=other.key, ref=payments[1].record.id)
+    # 2026-03-14T10:15Z is 11:15 in Paris; the till's day turns at midnight, Paris time
+    world.now = T0 + 12 * 3600 + 44 * 60  # 23:59 in Paris: still the same day
+    with refused(world, RefundLimitExceeded):
+        world.pay(shop, alice, 50_00, key=other.key, ref=payments[2].record.id)
+    world.now = T0 + 12 * 3600 + 45 * 60  # 00:00 the next day
+    world.pay(shop, alice, 100_00, key=cashier.key, ref=payments[2].record.id)
+    world.pay(shop, alice, 100_00, key=other.key, ref=payments[3].record.id)
+    assert world.balance(alice) == 500_00 - 400_00 + 360_00
+    # the auditor's replay counts each till's day from the records alone, and agrees
+    path = tmp_path / "log.jsonl"
+    with world.ledger.unit_of_work() as uow, path.open("w", encoding="utf-8") as out:
+        export_log(uow, out, now=world.now)
+    assert verify_log(path).entries == world.log_size()
 
 
 def test_a_cashier_of_one_merchant_may_not_refund_for_another(world: World) -> None:
