@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_, select
 
+from ledger import transparency
 from ledger.accounts import BACKING_KINDS
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import UnknownAccount
@@ -94,6 +95,43 @@ def history(
             )
         )
     return _named(uow, items)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnEntry:
+    index: int
+    type: str
+    leaf: bytes
+    proof: list[bytes]  # the inclusion proof in the tree of `size` entries
+
+
+def own_entries(
+    uow: LedgerUnitOfWork, *, number: int, size: int, before: int | None = None, limit: int = 20
+) -> list[OwnEntry]:
+    """The log entries that move the account's money, newest first and below `size` (and
+    `before`), each with its inclusion proof in the tree of `size` entries."""
+    indexes = (
+        select(POSTINGS.c.entry)
+        .where(or_(POSTINGS.c.debit == number, POSTINGS.c.credit == number))
+        .where(POSTINGS.c.entry < (size if before is None else min(size, before)))
+        .group_by(POSTINGS.c.entry)
+        .order_by(POSTINGS.c.entry.desc())
+        .limit(max(1, min(limit, MAX_PAGE + 1)))
+    )
+    rows = uow.connection.execute(
+        select(ENTRIES.c.idx, ENTRIES.c.type, ENTRIES.c.signed, ENTRIES.c.sig)
+        .where(ENTRIES.c.idx.in_(indexes.scalar_subquery()))
+        .order_by(ENTRIES.c.idx.desc())
+    )
+    return [
+        OwnEntry(
+            row.idx,
+            row.type,
+            bytes(row.signed) + bytes(row.sig),
+            transparency.inclusion(uow, entry=row.idx, size=size),
+        )
+        for row in rows
+    ]
 
 
 def _named(uow: LedgerUnitOfWork, items: list[HistoryItem]) -> list[HistoryItem]:

@@ -44,6 +44,25 @@ class EntriesOut(Out):
     entries: list[EntryOut]
 
 
+class OwnEntryOut(Out):
+    index: int
+    type: str
+    leaf: str = Field(description="base64 of the entry's leaf: signed bytes, then signature")
+    proof: list[str] = Field(description="hex RFC 9162 inclusion proof in the checkpoint's tree")
+
+
+class OwnEntriesOut(Out):
+    checkpoint: str = Field(description="the signed checkpoint note the proofs lead to")
+    size: int
+    entries: list[OwnEntryOut]
+    next_cursor: int | None
+
+
+class LeafHashesOut(Out):
+    start: int
+    hashes: list[str]
+
+
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 

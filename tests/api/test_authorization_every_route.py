@@ -51,7 +51,8 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /v1/log/checkpoint": (PUBLIC, None),
     "GET /v1/log/inclusion?entry=0&size=1": (PUBLIC, None),
     "GET /v1/log/consistency?old=1&new=1": (PUBLIC, None),
-    "GET /v1/log/entries?start=0&end=1": (PUBLIC, None),
+    "GET /v1/log/leaf-hashes?start=0&end=1": (PUBLIC, None),
+    "GET /v1/log/entries?start=0&end=1": (READERS, None),
     "POST /v1/devices": (SIGNED, {"enrolment_code": "AAAA-BBBB-CCCC", "public_key": "00" * 32}),
     "POST /v1/transfers": (SIGNED, {}),
     "POST /v1/devices/{phone}/revoke": (frozenset({"resident"}), None),
@@ -59,6 +60,7 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "POST /v1/auth/token": (SIGNED, {"kid": "0badc0de", "challenge": "x", "sig": "x"}),
     "GET /v1/accounts/{alice}": (frozenset({"resident"}), None),
     "GET /v1/accounts/{alice}/transfers": (frozenset({"resident"}), None),
+    "GET /v1/accounts/{alice}/entries": (frozenset({"resident"}), None),
     # any signed-in device, to see whom it pays (verification of payee)
     "GET /v1/accounts/{alice}/payee": (PUBLIC - {"anonymous"}, None),
     "POST /v1/payment-requests": (SIGNED, {"pr": "AEAAAB"}),

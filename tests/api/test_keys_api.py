@@ -32,8 +32,12 @@ def test_anyone_reads_a_till_key_and_checks_a_request_with_it(
 def test_a_revoked_key_reads_as_revoked(world: World, client: TestClient) -> None:
     alice = world.resident()
     world.revoke(alice.key)
-    body = client.get(f"/v1/keys/{alice.key.kid}").json()
-    assert (body["status"], body["role"], body["account"]) == ("revoked", "resident", alice.account)
+    body = client.get(f"/v1/keys/{alice.key.kid}").json()  # a resident's: no account told
+    assert (body["status"], body["role"], body["account"]) == ("revoked", None, None)
+    till = world.cashier(world.merchant())
+    world.revoke(till.key)
+    body = client.get(f"/v1/keys/{till.key.kid}").json()
+    assert (body["status"], body["role"]) == ("revoked", "cashier")
 
 
 def test_an_unknown_key_is_not_found(client: TestClient) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+
 from fastapi import APIRouter, Query, Request
 
-from ledger import queries
+from ledger import queries, transparency
 from ledger.auth import exchange_token, issue_challenge
 from ledger.errors import AuthenticationError, NotAuthorized
 from wallet_api.body import LimitedRoute
@@ -17,6 +19,8 @@ from wallet_api.schemas import (
     ChallengeOut,
     HistoryItemOut,
     HistoryOut,
+    OwnEntriesOut,
+    OwnEntryOut,
     PayeeOut,
     TokenIn,
     TokenOut,
@@ -142,4 +146,43 @@ def get_history(
             for i in items
         ],
         next_cursor=next_cursor,
+    )
+
+
+@router.get("/accounts/{number}/entries")
+def get_own_entries(
+    number: AccountNumber,
+    uow: UnitOfWorkDep,
+    device: OptionalDevice,
+    cursor: int | None = Query(
+        default=None, ge=0, le=2**63 - 1, description="the `next_cursor` of a page"
+    ),
+    limit: int = Query(default=20, ge=1, le=queries.MAX_PAGE),
+) -> OwnEntriesOut:
+    """The signed log entries that move the account's money, newest first, each with its
+    inclusion proof in the latest checkpoint (given): a holder checks its own records
+    against the public log without reading anyone else's. Only the account's own devices."""
+    if device is None:
+        raise AuthenticationError("a bearer token of this account's device is needed")
+    if device.account != number:
+        raise NotAuthorized("a device reads only its own account's entries")
+    checkpoint = transparency.latest_checkpoint(uow)
+    uow.commit()
+    found = queries.own_entries(
+        uow, number=number, size=checkpoint.size, before=cursor, limit=limit + 1
+    )
+    page = found[:limit]
+    return OwnEntriesOut(
+        checkpoint=checkpoint.note,
+        size=checkpoint.size,
+        entries=[
+            OwnEntryOut(
+                index=e.index,
+                type=e.type,
+                leaf=base64.b64encode(e.leaf).decode(),
+                proof=[h.hex() for h in e.proof],
+            )
+            for e in page
+        ],
+        next_cursor=page[-1].index if len(found) > limit else None,
     )

@@ -1,4 +1,6 @@
-"""The verifiable log, for anyone: the ledger's keys, checkpoints, proofs and entries."""
+"""The verifiable log: its checkpoints, proofs and leaf hashes for anyone; its entries
+(who paid whom, how much, the memo) for the treasurer and an auditor in its window only
+(docs/PRIVACY.md). A holder reads its own entries with their proofs under /v1/accounts."""
 
 from __future__ import annotations
 
@@ -9,9 +11,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from ledger import transparency
+from ledger.log import leaf_hash
 from wallet_api.body import LimitedRoute
 from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
-from wallet_api.schemas import ConsistencyOut, EntriesOut, EntryOut, InclusionOut, LedgerOut
+from wallet_api.routes.audit import AuditReader
+from wallet_api.schemas import (
+    ConsistencyOut,
+    EntriesOut,
+    EntryOut,
+    InclusionOut,
+    LeafHashesOut,
+    LedgerOut,
+)
 
 router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["log"])
 
@@ -55,12 +66,27 @@ def get_consistency(
     return ConsistencyOut(old=old, new=new, proof=[h.hex() for h in proof])
 
 
-@router.get("/log/entries")
-def get_entries(
+@router.get("/log/leaf-hashes")
+def get_leaf_hashes(
     uow: ReadingUnitOfWork,
     start: int = Query(ge=0, le=2**63 - 1),
     end: int = Query(ge=1, le=2**63 - 1),
+) -> LeafHashesOut:
+    """The RFC 9162 leaf hashes of entries start to end − 1 (at most 1000): enough to
+    recompute the tree and check a checkpoint, nothing of what the entries say."""
+    page = transparency.entries(uow, start=start, end=end)
+    return LeafHashesOut(start=start, hashes=[leaf_hash(entry.leaf).hex() for entry in page])
+
+
+@router.get("/log/entries")
+def get_entries(
+    uow: ReadingUnitOfWork,
+    _reader: AuditReader,
+    start: int = Query(ge=0, le=2**63 - 1),
+    end: int = Query(ge=1, le=2**63 - 1),
 ) -> EntriesOut:
+    """Entries start to end − 1 (at most 1000), each with its leaf and record: the
+    treasurer's and an auditor's (in its window)."""
     page = transparency.entries(uow, start=start, end=end)
     return EntriesOut(
         entries=[
