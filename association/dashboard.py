@@ -39,6 +39,7 @@ from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS, RESERVE_STATEMENT
 from ledger.accounts import BACKING_KINDS, HOLDER_KINDS
 from ledger.context import LedgerUnitOfWork
 from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, POSTINGS
+from ledger.queries import check_rows
 
 PARIS = ZoneInfo("Europe/Paris")
 FULL_COVERAGE_BP = 10_000
@@ -328,7 +329,9 @@ def latest_statement(uow: LedgerUnitOfWork) -> LatestStatement | None:
 
 
 def dashboard(uow: LedgerUnitOfWork, *, now: int) -> Dashboard:
-    """Every figure of the reserve, as the ledger holds them now."""
+    """Every figure of the reserve, as the ledger holds them now (refused, with the alarm
+    raised, if an account row is not the one the ledger sealed)."""
+    check_rows(uow)
     reserves, offices, others = _reserves_and_offices(uow)
     return Dashboard(
         circulation_digital=outstanding_digital(uow),

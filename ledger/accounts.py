@@ -8,6 +8,7 @@ to another of the same unit; every operation is a group of legs committed togeth
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 EUR = "EUR"
@@ -38,6 +39,8 @@ KIND_OF_SYSTEM_NAME = {
 }
 HOLDER_KINDS = frozenset({"resident", "merchant", "association"})
 BACKING_KINDS = frozenset({"reserve", "office_cash"})
+# an account row's `seal` column: its latest entry (-1: none), that entry's digest, the MAC
+SEAL_COLUMN = struct.Struct(">q32s32s")
 
 
 def office_name(office: int) -> str:
@@ -54,10 +57,21 @@ class Account:
     name: str | None = None
     debits: int = 0
     credits: int = 0
+    # the row's seal (ledger.integrity), the latest entry it is sealed as of and its digest
+    last_entry: int | None = None
+    digest: bytes | None = None  # of the latest entry's leaf hash and legs
+    seal: bytes | None = None
 
     @property
     def balance(self) -> int:
         return self.credits - self.debits
+
+    def with_seal(self, column: bytes | None) -> Account:
+        """The account with what its stored `seal` column says (ledger.integrity)."""
+        if column is not None and len(column) == SEAL_COLUMN.size:
+            last, self.digest, self.seal = SEAL_COLUMN.unpack(bytes(column))
+            self.last_entry = None if last < 0 else last
+        return self
 
     @property
     def is_holder(self) -> bool:

@@ -22,7 +22,8 @@ from ledger.accounts import (
     office_name,
 )
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import EnrolmentError, InvalidTransfer, UnknownAccount
+from ledger.errors import AccountQuarantined, EnrolmentError, InvalidTransfer, UnknownAccount
+from ledger.integrity import seal_key
 from ledger.persistence.tables import ACCOUNTS, ENROLMENT_CODES, HOLDERS, KEYS
 from ledger.posting import Posted, post_record
 from ledger.records import format_time, new_nonce, sign_record
@@ -64,6 +65,14 @@ def rotate_ledger_key(uow: LedgerUnitOfWork, *, new_key: SigningKey, now: int) -
         now,
     )
     uow.store.set_ledger_kid(new_key.kid)
+    bad = uow.store.reseal(ledger.seal_key, seal_key(new_key))
+    if bad:
+        number, why = next(iter(sorted(bad.items())))
+        raise AccountQuarantined(
+            f"{len(bad)} accounts fail their seals (account {number}: {why}); nothing was"
+            " rotated: run `sou audit db`",
+            account=str(number),
+        )
     latest_checkpoint(uow, now=now, key=new_key)
     return posted
 

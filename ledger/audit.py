@@ -474,7 +474,7 @@ class _Replay:
                 f"no checkpoint covers entries {start} to {count - 1}",
                 start,
             )
-        circulation, paper, backing = _check_invariants(self.state)
+        circulation, paper, backing = check_invariants(self.state)
         return AuditReport(
             host=self.header.host,
             currency=self.header.currency,
@@ -505,7 +505,7 @@ class _Replay:
             )
 
 
-def _check_invariants(state: LedgerState) -> tuple[int, int, int]:
+def check_invariants(state: LedgerState) -> tuple[int, int, int]:
     """FORMATS.md §3 over the replayed accounts; (circulation, paper, backing) if they hold."""
     debits: dict[str, int] = {}
     credits: dict[str, int] = {}

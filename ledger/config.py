@@ -32,6 +32,8 @@ class Settings:
     # the reverse proxies whose X-Forwarded-For/-Proto are believed (uvicorn's forwarded_allow_ips)
     trusted_proxies: str = "127.0.0.1"
     log_format: str = "json"  # or "text"
+    # seconds between two background self-checks of the stored ledger (one runs at start)
+    selfcheck_every: float = 3600.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,7 +54,19 @@ class Settings:
             metrics_allow=env.get("SOU_METRICS_ALLOW") or cls.metrics_allow,
             trusted_proxies=env.get("SOU_TRUSTED_PROXIES") or cls.trusted_proxies,
             log_format=_choice(env, "SOU_LOG_FORMAT", ("json", "text"), cls.log_format),
+            selfcheck_every=_seconds(env, "SOU_SELFCHECK_EVERY", cls.selfcheck_every),
         )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 10**9:
+        raise BadSetting(f"{name}: {value!r} is not a number of seconds (0: never)")
+    return seconds
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from ledger.checkpoint import verifier_key
+from ledger.integrity import Integrity, seal_key
 from ledger.persistence.store import LedgerStore
 from ledger.persistence.uow import UnitOfWork
 from ledger.signing import SigningKey
@@ -35,6 +36,16 @@ class Ledger:
     # system accounts' numbers (names are never removed or renamed).
     _public_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
     _system: dict[str, int] = field(default_factory=dict, repr=False)
+    # what this process found wrong with the database (ledger.integrity): the alarm
+    integrity: Integrity = field(default_factory=Integrity, repr=False)
+    _seal: tuple[str, bytes] | None = field(default=None, repr=False)
+
+    @property
+    def seal_key(self) -> bytes:
+        """The key of the account rows' seals, derived from the ledger key in use."""
+        if self._seal is None or self._seal[0] != self.key.kid:
+            self._seal = (self.key.kid, seal_key(self.key))
+        return self._seal[1]
 
     @property
     def origin(self) -> str:

@@ -207,6 +207,20 @@ class LedgerKeyRotated(LedgerError):
     code = "ledger-key-rotated"
 
 
+class AccountQuarantined(LedgerError):
+    """This account's stored balance is not backed by the signed log (its seal fails):
+    nothing touching it is done until the association has looked into it."""
+
+    code = "account-quarantined"
+
+
+class LogUnverifiable(LedgerError):
+    """The stored log no longer matches what this process signed: it writes nothing more
+    until the database is repaired (`sou audit db` names the damage)."""
+
+    code = "log-unverifiable"
+
+
 class BadSetting(SouError):
     """A `SOU_*` setting cannot be used as given."""
 

@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.context import Ledger, LedgerUnitOfWork
-from ledger.errors import MalformedRecord, SouError, UnknownKey
+from ledger.errors import (
+    AccountQuarantined,
+    LogUnverifiable,
+    MalformedRecord,
+    SouError,
+    UnknownKey,
+)
 from ledger.receipts import Receipt, make_receipt
 from ledger.records import SignedRecord, parse_envelope
 from ledger.rules import LEDGER_SIGNED, Duplicate, References, apply_record, references
 from ledger.signing import SigningKey, verify
+from ledger.state import LedgerState
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,8 @@ def post_records(
     """
     verified = verified or {}
     ledger, store = uow.ledger, uow.store
+    if ledger.integrity.log is not None:
+        raise LogUnverifiable(f"writes are stopped: {ledger.integrity.log}")
     now = ledger.clock() if now is None else now
     outcomes: list[Outcome | None] = [None] * len(records)
     # A retry of a client-signed operation is found under the locks by its nonce; other
@@ -139,9 +148,13 @@ def post_records(
             refs.update(references(records[i]))
         has_open = any(records[i].type == "account" for i in todo)
         system = None if has_open else ledger.system_accounts_cache(refs.system)
-        state = store.load_state(ledger.empty_state(), refs, lock=lock, system=system)
+        state = store.load_state(
+            ledger.empty_state(), refs, seal_key=ledger.seal_key, lock=lock, system=system
+        )
         if not has_open:
             ledger.remember_system_accounts(state.system)
+        if state.quarantined:
+            _raise_alarm(uow, state)
         size_before = state.size
         known_accounts = set(state.accounts)
         accepted = []
@@ -151,6 +164,8 @@ def post_records(
                 signer = state.keys.get(records[i].kid)
                 if signer is not None and signer.public_key != checked[i]:
                     raise UnknownKey("the key read under lock is not the one that verified")
+                if state.quarantined:
+                    _refuse_quarantined(state, records[i])
                 result = apply_record(state, records[i], now=now)
             except SouError as error:
                 outcomes[i] = error
@@ -163,7 +178,12 @@ def post_records(
         if accepted:
             new_accounts = {a.number for _, ap in accepted for a in ap.accounts} - known_accounts
             store.append(
-                state, accepted, now=now, size_before=size_before, new_accounts=new_accounts
+                state,
+                accepted,
+                now=now,
+                size_before=size_before,
+                new_accounts=new_accounts,
+                seal_key=ledger.seal_key,
             )
         if retried:
             earlier = store.entries_by_id(d.record_id for d in retried.values())
@@ -179,6 +199,28 @@ def post_records(
                     )
                     outcomes[i] = Posted(records[i], first.index, first.accepted, retry=True)
     return [o for o in outcomes if o is not None]
+
+
+def _raise_alarm(uow: LedgerUnitOfWork, state: LedgerState) -> None:
+    """Records the accounts whose seals fail; if an account's latest entry is not the leaf the
+    stored tree holds, the log itself is damaged and this process stops writing."""
+    integrity = uow.ledger.integrity
+    for number, why in state.quarantined.items():
+        integrity.account_failed(number, why)
+        last = state.accounts[number].last_entry
+        if last is not None and not uow.store.leaf_in_tree(last, state.size):
+            integrity.log_failed(f"entry {last} is not the leaf the stored tree holds")
+    if integrity.log is not None:
+        raise LogUnverifiable(f"writes are stopped: {integrity.log}")
+
+
+def _refuse_quarantined(state: LedgerState, sr: SignedRecord) -> None:
+    for number in references(sr).accounts | {state.system.get(n) for n in references(sr).system}:
+        if number in state.quarantined:
+            raise AccountQuarantined(
+                f"account {number} is quarantined: {state.quarantined[number]}",
+                account=str(number),
+            )
 
 
 def post_record(uow: LedgerUnitOfWork, *, record: SignedRecord, now: int | None = None) -> Posted:

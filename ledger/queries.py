@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_, select
 
-from ledger import transparency
+from ledger import integrity, transparency
 from ledger.accounts import BACKING_KINDS
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import UnknownAccount
+from ledger.errors import AccountQuarantined, UnknownAccount
 from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, POSTINGS
 from ledger.records import format_time
 
@@ -48,7 +48,37 @@ class HistoryItem:
     office_name: str | None = None
 
 
+def check_account(uow: LedgerUnitOfWork, number: int) -> None:
+    """Refuses to show an account whose row the signed log does not back (its seal, its
+    latest entry, no later posting: ledger.integrity), and raises the alarm."""
+    accounts = uow.store.lock_accounts([number], lock=False)
+    bad = uow.store.check_seals(accounts, uow.ledger.seal_key)
+    if number in bad:
+        uow.ledger.integrity.account_failed(number, bad[number])
+        raise AccountQuarantined(
+            f"account {number} is quarantined: {bad[number]}", account=str(number)
+        )
+
+
+def check_rows(uow: LedgerUnitOfWork) -> None:
+    """Refuses totals over account rows that are not all sealed by the ledger (their seals
+    alone: no entry read), and raises the alarm for each that is not."""
+    numbers = [n for (n,) in uow.connection.execute(select(ACCOUNTS.c.number))]
+    key, bad = uow.ledger.seal_key, []
+    for account in uow.store.lock_accounts(numbers, lock=False):
+        if not integrity.sealed(key, account):
+            uow.ledger.integrity.account_failed(account.number, "its row is not the one sealed")
+            bad.append(account.number)
+    if bad:
+        raise AccountQuarantined(
+            f"{len(bad)} accounts are not backed by the log (account {bad[0]}): the figures"
+            " would be wrong",
+            account=str(bad[0]),
+        )
+
+
 def account_view(uow: LedgerUnitOfWork, *, number: int) -> AccountView:
+    check_account(uow, number)
     row = uow.connection.execute(
         select(ACCOUNTS, HOLDERS.c.name.label("holder"))
         .outerjoin(HOLDERS, HOLDERS.c.account == ACCOUNTS.c.number)
@@ -162,7 +192,8 @@ class Totals:
 
 
 def totals(uow: LedgerUnitOfWork) -> Totals:
-    """The ledger's headline figures, from the cached balances (one read of the accounts)."""
+    """The ledger's headline figures, from the cached balances, once their seals are checked."""
+    check_rows(uow)
     balance = ACCOUNTS.c.credits - ACCOUNTS.c.debits
     rows = uow.connection.execute(
         select(ACCOUNTS.c.kind, func.sum(balance)).group_by(ACCOUNTS.c.kind)

@@ -1,13 +1,15 @@
 """Whether this process may take traffic: the checks behind `GET /readyz`.
 
-Four checks, each cheap enough for a load balancer to ask every few seconds: the database
+Five checks, each cheap enough for a load balancer to ask every few seconds: the database
 answers; its schema is at the migrations' head; the ledger key this process signs with is the
 one the genesis names (after a rotation, the one in force); and the stored log agrees with
 the latest signed checkpoint (the log holds at least that many entries, and the root of its
 stored tree at that size is the root the checkpoint signs, recomputed from the O(log n)
-stored nodes of the tree's frontier). A check that fails says why in a few words, never with
-a secret. Deeper checks (every leaf hashed again, balances folded from postings) belong to the
-offline audit, not to a probe.
+stored nodes of the tree's frontier); and this process found nothing wrong with the stored
+ledger (ledger.integrity: a seal that failed, the self-check's findings). A check that fails
+says why in a few words, never with a secret. Deeper checks (every leaf hashed again,
+balances folded from postings) are the self-check's (ledger.selfcheck), which runs in the
+background, not in a probe.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def check_readiness(ledger: Ledger) -> Readiness:
             ledger, connection.execute(_GENESIS).scalar(), store.ledger_kid()
         )
         checks["log"] = _log(ledger, store)
+    checks["integrity"] = ledger.integrity.summary() or OK
     return Readiness(checks)
 
 

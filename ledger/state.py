@@ -43,6 +43,8 @@ class LedgerState:
     paid_requests: dict[str, int] = field(default_factory=dict)
     # (merchant account, date) -> (record id, entry index) of each closed business day
     closed_days: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
+    # accounts whose seals fail (ledger.integrity) -> why: nothing touching them is judged
+    quarantined: dict[int, str] = field(default_factory=dict)
     # (cashier kid, ledger date) -> cents it refunded that day
     refunded: dict[tuple[str, str], int] = field(default_factory=dict)
     # registered payment requests, or None when unknown (offline replay)

@@ -166,7 +166,47 @@ def pilot_load(residents: int, months: int, seed: int, if_empty: bool) -> None:
 
 @main.group()
 def audit() -> None:
-    """Audit an exported log."""
+    """Audit an exported log, or the database itself."""
+
+
+@audit.command("db")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def audit_db(as_json: bool) -> None:
+    """Check the stored ledger whole, as the service does in the background: every entry, the
+    tree, the checkpoint, every posting folded into every account and its seal, the reserve.
+    Names the first bad entry, posting or account of each kind; exits 1 if any."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from ledger import selfcheck
+
+    ledger = _ledger()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        report = selfcheck.self_check(ledger, progress=progress, alarm=False)
+    if as_json:
+        click.echo(selfcheck.as_json(report))
+    else:
+        for finding in report.findings:
+            click.echo(f"{finding.kind}: {finding}")
+        click.echo(
+            f"{'OK' if report.ok else 'DAMAGED'}: {report.entries} entries, {report.postings}"
+            f" postings, {report.accounts} accounts checked, {len(report.findings)} findings"
+        )
+    if not report.ok:
+        sys.exit(1)
 
 
 @audit.command("verify")
@@ -213,12 +253,24 @@ def export() -> None:
 def export_log_command(file: Path) -> None:
     """Write the whole log (entries, checkpoints, keys) to FILE, for `sou audit verify`."""
     from ledger.export import export_log
+    from ledger.selfcheck import self_check
 
     ledger = _ledger()
+    report = self_check(ledger, alarm=False)
+    damaged = [f for f in report.findings if f.kind in ("entry", "log", "posting")]
+    if damaged:  # an export of a damaged log would be a damaged file: none is written
+        click.echo(f"error: the stored log is damaged, nothing written: {damaged[0]}", err=True)
+        click.echo("run `sou audit db` for every finding", err=True)
+        sys.exit(1)
     tmp = file.with_name(file.name + ".part")
-    with ledger.unit_of_work() as uow, tmp.open("w", encoding="utf-8") as out:
-        summary = export_log(uow, out)
-        uow.commit()
+    try:
+        with ledger.unit_of_work() as uow, tmp.open("w", encoding="utf-8") as out:
+            summary = export_log(uow, out)
+            uow.commit()
+    except (SouError, LookupError, ValueError) as error:  # changed while exporting
+        tmp.unlink(missing_ok=True)
+        click.echo(f"error: the export stopped, nothing written: {error}", err=True)
+        sys.exit(1)
     os.replace(tmp, file)
     click.echo(f"{summary.entries} entries, {summary.checkpoints} checkpoints")
     click.echo(str(file))

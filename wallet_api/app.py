@@ -35,18 +35,22 @@ from wallet_api.routes import (
     transparency,
     wallet,
 )
+from wallet_api.selfcheck import SELF_CHECK_EVERY, SelfChecker
 from wallet_api.source import DEFAULT_SOURCE_URL
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await asyncio.to_thread(app.state.ledger.remember_enrolled_keys)
+    await asyncio.to_thread(app.state.self_checker.at_start)
     app.state.wal_checkpointer.start()
+    app.state.self_checker.start()
     try:
         yield
     finally:
         await asyncio.to_thread(app.state.batcher.close)  # the payments queued are posted
         await asyncio.to_thread(app.state.wal_checkpointer.stop)
+        await asyncio.to_thread(app.state.self_checker.stop)
         observability.worker_stopped()
 
 
@@ -58,12 +62,14 @@ def create_app(
     auth_per_client: int = 30,
     source_url: str = DEFAULT_SOURCE_URL,
     metrics_allow: Sequence[IPv4Network | IPv6Network] | None = None,
+    self_check_every: float = SELF_CHECK_EVERY,
 ) -> FastAPI:
     """The service over `ledger`; `debtor` is the association's account that pays payouts,
     `pilot_end` the pilot's last day (for its evaluation), `auth_per_client` the sign-ins a
     minute one client address may make, `source_url` where every page links to the running
     version's source (AGPL section 13), `metrics_allow` the client networks that may read
-    `/metrics` (None: the metrics are off)."""
+    `/metrics` (None: the metrics are off), `self_check_every` the seconds between two
+    background self-checks of the stored ledger (one runs at start; 0: no more)."""
     app = FastAPI(
         title="Sou",
         version="1",
@@ -77,6 +83,7 @@ def create_app(
     app.state.pilot_end = pilot_end
     app.state.batcher = Batcher(ledger)
     app.state.wal_checkpointer = WalCheckpointer(ledger.engine)  # SQLite's, run while serving
+    app.state.self_checker = SelfChecker(ledger, every=self_check_every)
     app.state.auth_limits = AuthLimits(per_client=auth_per_client)
     app.state.payee_limits = PayeeLimits()
     app.state.source_url = source_url
@@ -90,7 +97,8 @@ def create_app(
     @app.get("/readyz", tags=["operations"], response_model=None)
     async def readyz() -> dict[str, object] | JSONResponse:
         """Ready for traffic: the database answers, its schema is at head, the ledger key is the
-        genesis's, and the stored log agrees with the latest signed checkpoint (503 if not)."""
+        genesis's, the stored log agrees with the latest signed checkpoint, and nothing was
+        found wrong with the stored ledger (503 if not)."""
         readiness = await asyncio.to_thread(check_readiness, app.state.ledger)
         if readiness.ready:
             return {"status": "ready", "checks": readiness.checks}

@@ -40,6 +40,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.context import Ledger
+from ledger.errors import AccountQuarantined
 from ledger.queries import totals
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -213,8 +214,17 @@ class LedgerFigures:
         self.ledger = ledger
 
     def collect(self) -> Iterator[Metric]:
-        with self.ledger.unit_of_work(write=False) as uow:
-            figures = totals(uow)
+        yield GaugeMetricFamily(
+            "sou_integrity_failures",
+            "what this process found wrong with the stored ledger: accounts quarantined, a"
+            " damaged log, broken reserve invariants (0 when sound)",
+            value=self.ledger.integrity.failures,
+        )
+        try:
+            with self.ledger.unit_of_work(write=False) as uow:
+                figures = totals(uow)
+        except AccountQuarantined:  # the figures would be wrong; the gauge above says why
+            return
         yield GaugeMetricFamily("sou_log_entries", "entries in the log", value=figures.entries)
         yield GaugeMetricFamily(
             "sou_circulation_cents",

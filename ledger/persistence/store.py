@@ -34,9 +34,18 @@ from sqlalchemy import (
     update,
 )
 
+from ledger import integrity
 from ledger.accounts import Account, Applied, Key, Payment
-from ledger.errors import LedgerKeyRotated, LogError
-from ledger.log import CompactRange, NodeRef, leaf_hash
+from ledger.errors import InvalidProof, LedgerKeyRotated, LogError
+from ledger.log import (
+    CompactRange,
+    NodeRef,
+    inclusion_proof,
+    inclusion_ranges,
+    leaf_hash,
+    nodes_for,
+    verify_inclusion,
+)
 from ledger.persistence import pgarrays
 from ledger.persistence import tables as t
 from ledger.records import MAX_WINDOW, SignedRecord, date_bounds, ledger_date, parse_time
@@ -84,7 +93,7 @@ def _account(row: Row[Any]) -> Account:
         name=r["name"],
         debits=r["debits"],
         credits=r["credits"],
-    )
+    ).with_seal(r["seal"])
 
 
 def _key(row: Row[Any]) -> Key:
@@ -106,6 +115,8 @@ class LedgerStore:
         self.sqlite = connection.dialect.name == "sqlite"
         self._head: tuple[int, bytes | None] = (-1, None)  # as `lock_head` read it
         self._head_kid: str | None = None
+        # what `_lock_and_read_pg` read of the seals' evidence, for `load_state`
+        self._seal_evidence: tuple[dict[int, bytes], set[int]] | None = None
 
     # --- the write path ------------------------------------------------------------------------
 
@@ -139,7 +150,10 @@ class LedgerStore:
                 "ORDER BY number",
                 wanted,
             )
-            return [Account(n, u, k, s, bool(o), name, d, c) for n, u, k, s, o, name, d, c in rows]
+            return [
+                Account(n, u, k, s, bool(o), name, d, c).with_seal(seal)
+                for n, u, k, s, o, name, d, c, seal in rows
+            ]
         query = select(A).where(self._among(A.c.number, wanted)).order_by(A.c.number)
         if lock:
             query = query.with_for_update()
@@ -228,10 +242,12 @@ class LedgerStore:
         base: LedgerState,
         refs: References,
         *,
+        seal_key: bytes,
         lock: bool = True,
         system: dict[str, int] | None = None,
     ) -> LedgerState:
-        """The part of the state that `refs` names, with its accounts locked, then the head.
+        """The part of the state that `refs` names, with its accounts locked, then the head;
+        the accounts whose seals fail are in `state.quarantined` (ledger.integrity).
 
         `system` is the map of system account names to numbers if the caller knows it
         (names are never removed or renamed); else it is read."""
@@ -254,6 +270,8 @@ class LedgerStore:
             )
         for account in accounts:
             state.accounts[account.number] = account
+        read, self._seal_evidence = self._seal_evidence, None
+        state.quarantined = self.check_seals(accounts, seal_key, read=read)
         state.nonces = {(kid, nonce): (record_id, 0, idx) for kid, nonce, record_id, idx in nonces}
         if refs.ids:
             state.payments = self._payments(refs.ids)
@@ -278,6 +296,112 @@ class LedgerStore:
                 r.payreq: RegisteredRequest(r.merchant, r.amount, r.expires) for r in rows
             }
         return state
+
+    def check_seals(
+        self,
+        accounts: Sequence[Account],
+        key: bytes,
+        *,
+        read: tuple[dict[int, bytes], set[int]] | None = None,
+    ) -> dict[int, str]:
+        """The accounts whose seals do not hold (row, latest entry, no later posting), and why.
+        `read` is what `_latest_pg` read already (the latest entries' digests, the accounts
+        posted to since), else it is read here."""
+        if not accounts:
+            return {}
+        if read is None:
+            entries = sorted({a.last_entry for a in accounts if a.last_entry is not None})
+            digests = self._digests(entries) if entries else {}
+            later = self._posted_after(
+                [(a.number, -1 if a.last_entry is None else a.last_entry) for a in accounts]
+            )
+        else:
+            digests, later = read
+        bad: dict[int, str] = {}
+        for account in accounts:
+            digest = None if account.last_entry is None else digests.get(account.last_entry)
+            if not integrity.holds(key, account, digest):
+                bad[account.number] = (
+                    "no seal" if account.seal is None else "its row or latest entry was changed"
+                )
+        for number in later - bad.keys():
+            bad[number] = "a posting is newer than its sealed latest entry"
+        return bad
+
+    def write_seals(self, accounts: list[Account]) -> None:
+        """Writes these accounts' rows as they stand, seals included (accounts locked)."""
+        if accounts:
+            self._update_balances(accounts)
+
+    def digests(self, entries: list[int]) -> dict[int, bytes]:
+        return self._digests(entries) if entries else {}
+
+    def _digests(self, entries: list[int]) -> dict[int, bytes]:
+        """The digest (ledger.integrity) of each of these entries, from its stored leaf hash
+        and postings; an entry without either is left out. One statement, on the driver."""
+        if self.sqlite:
+            rows = self._sqlite_rows(
+                _LATEST_ENTRIES + f"IN ({_marks(entries)})" + _IN_LEG_ORDER, entries
+            )
+        else:
+            query = _LATEST_ENTRIES + "= ANY(%b::bigint[])" + _IN_LEG_ORDER
+            rows = self._pg_raw().execute(query, [pgarrays.Int8s(entries)]).fetchall()
+        return _digests_of(rows)
+
+    def reseal(self, old: bytes, new: bytes, *, chunk: int = 1000) -> dict[int, str]:
+        """Seals every account again under the key `new` (a ledger key rotation), each
+        checked first under `old`; the accounts that fail, if any (nothing is resealed)."""
+        bad: dict[int, str] = {}
+        resealed: list[Account] = []
+        numbers = [n for (n,) in self.connection.execute(select(A.c.number).order_by(A.c.number))]
+        for start in range(0, len(numbers), chunk):
+            accounts = self.lock_accounts(numbers[start : start + chunk])
+            bad.update(self.check_seals(accounts, old))
+            for account in accounts:
+                if account.number not in bad:
+                    integrity.seal(
+                        new, account, account.last_entry, account.digest or integrity.NO_DIGEST
+                    )
+                    resealed.append(account)
+        if not bad and resealed:
+            self._update_balances(resealed)
+        return bad
+
+    def _posted_after(self, pairs: list[tuple[int, int]]) -> set[int]:
+        """The accounts of `pairs` (account, entry) with a posting after that entry: two
+        probes of the (debit, entry) and (credit, entry) indexes each."""
+        later = _LATER.format(n="v.n", last="v.last")
+        if self.sqlite:
+            rows = self._sqlite_rows(
+                f"WITH v(n, last) AS (VALUES {', '.join(['(?, ?)'] * len(pairs))}) "
+                f"SELECT n FROM v WHERE {later}",
+                [value for pair in pairs for value in pair],
+            )
+        else:
+            rows = (
+                self._pg_raw()
+                .execute(
+                    "SELECT v.n FROM unnest(%b::bigint[], %b::bigint[]) AS v(n, last) "
+                    f"WHERE {later}",
+                    [pgarrays.Int8s([n for n, _ in pairs]), pgarrays.Int8s([e for _, e in pairs])],
+                )
+                .fetchall()
+            )
+        return {n for (n,) in rows}
+
+    def leaf_in_tree(self, index: int, size: int) -> bool:
+        """Whether the stored entry `index` is the leaf the stored tree of `size` holds."""
+        row = self.connection.execute(select(E.c.signed, E.c.sig).where(E.c.idx == index)).first()
+        if row is None or not 0 <= index < size:
+            return False
+        nodes = self.nodes(nodes_for(inclusion_ranges(index, size)))
+        root = self.frontier(size).root()
+        try:
+            path = inclusion_proof(index, size, nodes)
+            verify_inclusion(leaf_hash(bytes(row.signed) + bytes(row.sig)), index, size, path, root)
+        except (InvalidProof, LookupError, KeyError):
+            return False
+        return True
 
     def _refunded(self, days: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Cents each key refunded on each ledger date. The date is that of the records'
@@ -343,17 +467,21 @@ class LedgerStore:
     def _lock_and_read_pg(
         self, numbers: set[int], refs: References, lock: bool
     ) -> tuple[list[Account], int, dict[str, Key], list[tuple[str, str, str, int]]]:
-        """PostgreSQL: `lock_accounts`, `lock_head`, `keys` and the nonces, in this order, sent
-        together in one round trip (psycopg's pipeline mode); the server runs them in turn."""
+        """PostgreSQL: `lock_accounts`, then the seals' evidence, `lock_head`, `keys` and the
+        nonces, in this order, sent together in one round trip (psycopg's pipeline mode)."""
         raw = self._pg_raw()
         kids = sorted(refs.kids)
         pairs = sorted(refs.nonces)
+        wanted = pgarrays.Int8s(sorted(numbers))
         with raw.pipeline():
             accounts = raw.execute(
                 f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE number = ANY(%b::bigint[]) "
                 "ORDER BY number" + (" FOR UPDATE" if lock else ""),
-                [pgarrays.Int8s(sorted(numbers))],
+                [wanted],
             )
+            # the seals' evidence, read once the rows are locked, before the head is
+            latest = raw.execute(_LATEST_ENTRIES_PG, [wanted], binary=True)
+            later = raw.execute(_POSTED_AFTER_PG, [wanted])
             head = raw.execute(
                 "SELECT size, frontier, ledger_kid FROM log_head WHERE id = 1 FOR UPDATE"
             )
@@ -369,8 +497,9 @@ class LedgerStore:
             )
         size, frontier, self._head_kid = cast(tuple[int, bytes | None, str | None], head.fetchone())
         self._head = (size, None if frontier is None else bytes(frontier))
-        found = [Account(*row) for row in accounts.fetchall()]
+        found = [Account(*row[:-1]).with_seal(row[-1]) for row in accounts.fetchall()]
         enrolled = {row[0]: Key(row[0], bytes(row[1]), *row[2:]) for row in keys.fetchall()}
+        self._seal_evidence = (_digests_of(latest.fetchall()), {n for (n,) in later.fetchall()})
         return found, size, enrolled, [tuple(row) for row in nonces.fetchall()]
 
     def _payments(self, ids: Iterable[str]) -> dict[str, Payment]:
@@ -422,8 +551,10 @@ class LedgerStore:
         now: int,
         size_before: int,
         new_accounts: set[int],
+        seal_key: bytes,
     ) -> bytes:
-        """Writes the accepted records of a batch and what they changed; returns the new root."""
+        """Writes the accepted records of a batch and what they changed, each account sealed
+        as of its latest entry; returns the new root."""
         tree = self._frontier_at(size_before)
         entry_rows: list[dict[str, object]] = []
         posting_rows: list[dict[str, object]] = []
@@ -433,10 +564,16 @@ class LedgerStore:
         revoked: list[str] = []
         opened: dict[int, int] = {}
         day_rows: list[dict[str, object]] = []
+        latest: dict[int, tuple[int, bytes]] = {}  # account -> its latest entry, and digest
         for sr, applied in accepted:
             record = sr.record
             nodes = tree.append(leaf_hash(sr.leaf))
             leaf = nodes[0][2]
+            if applied.legs:
+                legs = [(g.debit, g.credit, g.amount) for g in applied.legs]
+                digest = integrity.entry_digest(leaf, legs)
+                for g in applied.legs:
+                    latest[g.debit] = latest[g.credit] = (applied.index, digest)
             node_rows.extend({"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes[1:])
             entry_rows.append(
                 {
@@ -485,6 +622,12 @@ class LedgerStore:
                     new_keys.append((key, applied.index))
                 else:
                     revoked.append(key.kid)
+        for number in touched:
+            account = state.accounts[number]
+            last, digest = latest.get(
+                number, (account.last_entry, account.digest or integrity.NO_DIGEST)
+            )
+            integrity.seal(seal_key, account, last, digest)
         conn = self.connection
         new_rows = [
             _account_row(state.accounts[n], opened[n]) for n in sorted(touched & set(opened))
@@ -579,8 +722,9 @@ class LedgerStore:
     def _update_balances(self, accounts: list[Account]) -> None:
         if self.sqlite:
             self._sqlite_raw().executemany(
-                "UPDATE accounts SET debits = ?, credits = ?, status = ? WHERE number = ?",
-                [(a.debits, a.credits, a.status, a.number) for a in accounts],
+                "UPDATE accounts SET debits = ?, credits = ?, status = ?, seal = ? "
+                "WHERE number = ?",
+                [(a.debits, a.credits, a.status, integrity.stored(a), a.number) for a in accounts],
             )
             return
         # One statement for the whole batch: the rows are already locked by this transaction.
@@ -668,14 +812,37 @@ def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" * len(values))
 
 
-_ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits"
+_ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits, seal"
+_LATER = (
+    "EXISTS (SELECT 1 FROM postings AS p WHERE p.debit = {n} AND p.entry > {last}) OR "
+    "EXISTS (SELECT 1 FROM postings AS p WHERE p.credit = {n} AND p.entry > {last})"
+)
+_LATEST_ENTRIES = (
+    "SELECT p.entry, p.debit, p.credit, p.amount, e.leaf_hash "
+    "FROM postings AS p JOIN entries AS e ON e.idx = p.entry WHERE p.entry "
+)
+_IN_LEG_ORDER = " ORDER BY p.entry, p.leg"
+# PostgreSQL: the latest entry an account's seal names (its first 8 bytes), -1 if unsealed
+_LAST_ENTRY_PG = (
+    "coalesce(('x' || encode(substring(a.seal from 1 for 8), 'hex'))::bit(64)::bigint, -1)"
+)
+_LATEST_ENTRIES_PG = (
+    _LATEST_ENTRIES
+    + f"IN (SELECT {_LAST_ENTRY_PG} FROM accounts AS a WHERE a.number = ANY(%b::bigint[]))"
+    + _IN_LEG_ORDER
+)
+_POSTED_AFTER_PG = (
+    "SELECT a.number FROM accounts AS a WHERE a.number = ANY(%b::bigint[]) AND ("
+    + _LATER.format(n="a.number", last=_LAST_ENTRY_PG)
+    + ")"
+)
 _KEY_COLUMNS = "kid, public_key, account, role, status, refund_limit, issued_by"
 
 # PostgreSQL, through psycopg (binary parameters): the balances of a batch in one statement.
 _UPDATE_BALANCES = (
-    "UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s FROM "
-    "unnest(%(bn)b::bigint[], %(bd)b::bigint[], %(bc)b::bigint[], %(bs)b::varchar[]) "
-    "AS v(n, d, c, s) WHERE a.number = v.n"
+    "UPDATE accounts AS a SET debits = v.d, credits = v.c, status = v.s, seal = v.z FROM "
+    "unnest(%(bn)b::bigint[], %(bd)b::bigint[], %(bc)b::bigint[], %(bs)b::varchar[], "
+    "%(bz)b::bytea[]) AS v(n, d, c, s, z) WHERE a.number = v.n"
 )
 
 
@@ -685,7 +852,20 @@ def _balance_arrays(accounts: list[Account]) -> dict[str, object]:
         "bd": pgarrays.Int8s([a.debits for a in accounts]),
         "bc": pgarrays.Int8s([a.credits for a in accounts]),
         "bs": pgarrays.Texts([a.status for a in accounts]),
+        "bz": pgarrays.Blobs([integrity.stored(a) for a in accounts]),
     }
+
+
+def _digests_of(rows: Iterable[Sequence[Any]]) -> dict[int, bytes]:
+    """Entries' digests (ledger.integrity) from rows of (entry, debit, credit, amount, leaf
+    hash) in entry and leg order. The stored leaf hash is the one the tree is built from;
+    whether it is still the hash of the stored leaf is the self-check's to say."""
+    legs: dict[int, list[integrity.Leg]] = {}
+    leaves: dict[int, bytes] = {}
+    for entry, debit, credit, amount, hashed in rows:
+        legs.setdefault(entry, []).append((debit, credit, amount))
+        leaves[entry] = bytes(hashed)
+    return {e: integrity.entry_digest(leaves[e], legs[e]) for e in leaves}
 
 
 def _account_row(account: Account, opened_idx: int) -> dict[str, object]:
@@ -699,4 +879,5 @@ def _account_row(account: Account, opened_idx: int) -> dict[str, object]:
         "debits": account.debits,
         "credits": account.credits,
         "opened_idx": opened_idx,
+        "seal": integrity.stored(account),
     }

@@ -100,6 +100,9 @@ class Account(Base):
     opened_idx: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("entries.idx", ondelete="RESTRICT")
     )
+    # the row's seal, with the latest entry it is sealed as of (ledger.integrity); null until
+    # the service, which holds the ledger key, seals it (migration 0010)
+    seal: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Posting(Base):

@@ -16,7 +16,7 @@ from ledger.signing import SigningKey
 from tests.support import World
 from wallet_api.app import create_app
 
-CHECKS = {"database", "migrations", "ledger_key", "log"}
+CHECKS = {"database", "migrations", "ledger_key", "log", "integrity"}
 
 
 def test_healthz_answers_without_the_database(client: TestClient) -> None:
