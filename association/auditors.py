@@ -22,6 +22,7 @@ from association.errors import (
 )
 from association.tables import AUDITOR_GRANTS, AUDITOR_VISITS
 from ledger.accounts import Key
+from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import UnknownKey
 from ledger.persistence.tables import KEYS
@@ -64,6 +65,7 @@ def grant(uow: LedgerUnitOfWork, *, kid: str, days: int, now: int) -> Grant:
     conn = uow.connection
     conn.execute(delete(AUDITOR_GRANTS).where(AUDITOR_GRANTS.c.kid == kid))
     conn.execute(insert(AUDITOR_GRANTS).values(kid=kid, granted=made.granted, expires=made.expires))
+    record_act(uow, "auditor.grant", kid, {"days": days, "until": made.expires})
     return made
 
 

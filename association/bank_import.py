@@ -34,6 +34,7 @@ from association.rf import reference_body
 from association.statement_files import detect_format, parse_statement, parse_statements
 from association.statements import BankStatement, check_account, check_chain, file_sha256
 from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS, STATEMENT_LINES
+from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError
 from ledger.persistence.tables import ACCOUNTS
@@ -191,6 +192,7 @@ def register_bank_account(
             f"the {reserve} reserve or the IBAN {electronic} has a bank account already"
         )
     conn.execute(insert(BA).values(iban=electronic, label=label, ledger_account=number))
+    record_act(uow, "bank.account", reserve, {"iban": electronic, "label": label})
     return BankAccountView(electronic, reserve, label, number)
 
 
@@ -308,6 +310,7 @@ def import_statement(
     match_open_lines(uow, account=account, now=now)
     lines = statement_lines(uow, statement=number)
     matched = sum(1 for line in lines if line.status == "matched")
+    record_act(uow, "bank.import", number, {"lines": len(lines), "matched": matched})
     return Imported(number, account.iban, len(lines), matched)
 
 

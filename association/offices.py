@@ -32,6 +32,7 @@ from association.rf import format_rf, rf_reference
 from association.tables import NOTE_DELIVERIES
 from association.text import checked_note
 from ledger.accounts import SYSTEM_ACCOUNTS
+from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError, InvalidTransfer, UnknownAccount
 from ledger.persistence.tables import ENTRIES, POSTINGS
@@ -132,6 +133,7 @@ def record_note_delivery(
             office=office, amount=amount, note=checked_note(note), kid=kid, recorded=now
         )
     )
+    record_act(uow, "office.notes", office, {"amount": amount})
     return notes_delivered(uow, office=office).get(office, 0)
 
 

@@ -45,6 +45,7 @@ from association.liabilities import LiabilityProof, SumTree, build, new_salt
 from association.reserve_statement import make_statement, sign_statement, verify_statement
 from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS, RESERVE_STATEMENTS
 from ledger.accounts import HOLDER_KINDS, Key
+from ledger.acts import record_act
 from ledger.checkpoint import SIGNATURE_PREFIX, Checkpoint, key_hash, verifier_key
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import NotAuthorized
@@ -231,6 +232,9 @@ def publish(uow: LedgerUnitOfWork, *, on: dt.date, now: int) -> Published:
             created=now,
         )
     )
+    record_act(
+        uow, "reserve.publish", int(number), {"date": on.isoformat(), "status": statement.status}
+    )
     return Published(
         int(number), on, statement.status, checkpoint.size, tree.total, basis.total, note, basis
     )
@@ -314,4 +318,5 @@ def cosign(uow: LedgerUnitOfWork, *, number: int, device: Key, line: str) -> str
     uow.connection.execute(
         update(RESERVE_STATEMENTS).where(RESERVE_STATEMENTS.c.id == number).values(note=note)
     )
+    record_act(uow, "reserve.cosign", number, {"role": device.role, "kid": device.kid})
     return note

@@ -41,6 +41,7 @@ from association.rf import rf_reference
 from association.statements import StatementLine
 from association.tables import BANK_STATEMENTS, STATEMENT_LINES
 from association.text import checked_note
+from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError
 from ledger.persistence.tables import ACCOUNTS, ENTRIES, POSTINGS
@@ -388,6 +389,7 @@ def match_line(
             line=line,
         )
     _mark_matched(uow, found, target, now, note)
+    record_act(uow, "bank.match", f"{statement}/{line}", {"note": note})
     return statement_line(uow, statement=statement, line=line)
 
 
@@ -400,6 +402,7 @@ def resolve_line(uow: LedgerUnitOfWork, *, statement: int, line: int, note: str)
         .where(SL.c.statement == statement, SL.c.line == line)
         .values(status="resolved", note=note)
     )
+    record_act(uow, "bank.resolve", f"{statement}/{line}", {"note": note})
     return statement_line(uow, statement=statement, line=line)
 
 

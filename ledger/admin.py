@@ -21,6 +21,7 @@ from ledger.accounts import (
     SYSTEM_ACCOUNTS,
     office_name,
 )
+from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import AccountQuarantined, EnrolmentError, InvalidTransfer, UnknownAccount
 from ledger.integrity import seal_key
@@ -156,6 +157,7 @@ def open_account(
         raise InvalidTransfer(f"cannot open an account of kind {kind!r}")
     if holder_name:
         conn.execute(insert(HOLDERS).values(account=number, name=holder_name))
+    record_act(uow, "account.open", number, {"kind": kind})
     return number
 
 
@@ -176,6 +178,7 @@ def set_account_status(uow: LedgerUnitOfWork, *, number: int, status: str, now: 
         },
         now,
     )
+    record_act(uow, "account.status", number, {"status": status, "was": row.status})
 
 
 def _code_hash(code: str) -> str:
@@ -208,6 +211,7 @@ def issue_enrolment_code(
             expires=now + ttl,
         )
     )
+    record_act(uow, "key.code", account, {"role": role, "refund_limit": refund_limit})
     return code
 
 
@@ -269,3 +273,4 @@ def revoke_key(uow: LedgerUnitOfWork, *, kid: str, now: int, by: str | None = No
         },
         now,
     )
+    record_act(uow, "key.revoke", kid)

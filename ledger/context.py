@@ -38,6 +38,8 @@ class Ledger:
     _system: dict[str, int] = field(default_factory=dict, repr=False)
     # what this process found wrong with the database (ledger.integrity): the alarm
     integrity: Integrity = field(default_factory=Integrity, repr=False)
+    # who acts when a unit of work names no one (ledger.acts): `sou` sets `shell:<user>`
+    actor: str = "server"
     _seal: tuple[str, bytes] | None = field(default=None, repr=False)
 
     @property
@@ -105,6 +107,9 @@ class LedgerUnitOfWork(UnitOfWork):
     ) -> None:
         super().__init__(ledger.engine, write=write, connection=connection)
         self.ledger = ledger
+        # who acts in this unit of work, for the trail of administrative acts (ledger.acts):
+        # the route's signed-in device, the shell's user, else the server itself
+        self.actor: Callable[[], str] = lambda: ledger.actor
 
     def __enter__(self) -> Self:
         super().__enter__()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 
+from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import InvalidReference
 from ledger.posting import Posted, post_record, post_records
@@ -64,6 +65,12 @@ def set_fee_rule(
         conn.execute(update(FEE_RULES).where(FEE_RULES.c.kind == rule.kind.value).values(values))
     else:
         conn.execute(insert(FEE_RULES).values(kind=rule.kind.value, **values))
+    record_act(
+        uow,
+        "fee_rule.set",
+        rule.kind.value,
+        {"rate": rule.rate, "minimum": rule.minimum, "membership_required": membership_required},
+    )
 
 
 def quote_reconversion(uow: LedgerUnitOfWork, *, account: int, gross: int, now: int) -> Quote:
@@ -218,7 +225,9 @@ def approve_batch(
         uow.connection.execute(
             update(R).where(R.c.entry == w.entry).values(batch=number, payout_entry=outcome.index)
         )
-    return Batch(number, message_id, "approved", len(chosen), sum(w.net for w in chosen), sepa)
+    total = sum(w.net for w in chosen)
+    record_act(uow, "payouts.approve", number, {"payouts": len(chosen), "net": total})
+    return Batch(number, message_id, "approved", len(chosen), total, sepa)
 
 
 def batch(uow: LedgerUnitOfWork, *, number: int) -> Batch:
@@ -241,4 +250,5 @@ def mark_executed(uow: LedgerUnitOfWork, *, number: int, now: int) -> Batch:
     uow.connection.execute(
         update(B).where(B.c.id == number).values(status="executed", executed=now)
     )
+    record_act(uow, "payouts.executed", number)
     return batch(uow, number=number)

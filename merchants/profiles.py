@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 
+from ledger.acts import record_act
 from ledger.admin import open_account, set_account_status
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError
@@ -121,6 +122,7 @@ def approve_merchant(uow: LedgerUnitOfWork, *, account: int, now: int) -> None:
     uow.connection.execute(
         update(M).where(M.c.account == account).values(status="approved", approved=now)
     )
+    record_act(uow, "merchant.approve", account)
 
 
 def record_membership(uow: LedgerUnitOfWork, *, account: int, paid_until: dt.date) -> None:
@@ -129,6 +131,7 @@ def record_membership(uow: LedgerUnitOfWork, *, account: int, paid_until: dt.dat
     uow.connection.execute(
         update(M).where(M.c.account == account).values(membership_paid_until=paid_until.isoformat())
     )
+    record_act(uow, "merchant.membership", account, {"paid_until": paid_until.isoformat()})
 
 
 def set_closing(uow: LedgerUnitOfWork, *, account: int, minutes: int) -> None:
@@ -136,6 +139,7 @@ def set_closing(uow: LedgerUnitOfWork, *, account: int, minutes: int) -> None:
     uow.connection.execute(
         update(M).where(M.c.account == account).values(closing_minutes=_closing(minutes))
     )
+    record_act(uow, "merchant.closing", account, {"minutes": minutes})
 
 
 def merchant_profile(uow: LedgerUnitOfWork, *, account: int) -> Profile:

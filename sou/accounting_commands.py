@@ -147,3 +147,54 @@ def report_evaluation(csv_file: Path | None) -> None:
         _save(csv_file, evaluation_csv(months))
     else:
         click.echo(f"{len(months)} months")
+
+
+@admin.command("acts")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+def admin_acts(limit: int) -> None:
+    """Show who did what (accounts, codes, keys, fee rules, approvals, payouts, grants, bank
+    and reserve statements), newest first; prints their count last."""
+    import json
+
+    from ledger.acts import acts
+    from ledger.records import format_time
+
+    found = _read(lambda uow: acts(uow, limit=limit))
+    for a in found:
+        detail = json.dumps(a.detail, ensure_ascii=False, sort_keys=True)
+        click.echo(f"{format_time(a.at)} {a.actor} {a.act} {a.subject} {detail}")
+    click.echo(f"{len(found)} acts")
+
+
+@main.group()
+def member() -> None:
+    """A member's data rights: export everything held about them, erase a closed account's."""
+
+
+@member.command("export")
+@click.argument("number", type=int)
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path))
+def member_export(number: int, html_file: Path | None) -> None:
+    """Print everything held about the holder of account NUMBER as JSON; with --html, also
+    write it as a page to read and print."""
+    from association.members import member_data, member_html, member_json
+
+    data = _read(lambda uow: member_data(uow, number=number))
+    if html_file is not None:
+        html_file.write_text(member_html(data), encoding="utf-8")
+    click.echo(member_json(data))
+
+
+@member.command("erase")
+@click.argument("number", type=int)
+def member_erase(number: int) -> None:
+    """Erase the personal data of closed account NUMBER (name, contact, device labels, a
+    shop's name, address and IBAN, its bank lines); the log and the accounts stay whole."""
+    from association.members import erase_member
+
+    erased = _write(lambda uow, now: erase_member(uow, number=number))
+    click.echo(
+        f"erased: holder {'yes' if erased.holder else 'none'}, {erased.devices} device labels,"
+        f" shop {'yes' if erased.merchant else 'none'}, {erased.bank_lines} bank lines"
+    )
+    click.echo(str(number))

@@ -124,7 +124,17 @@ def _ledger() -> Ledger:
     except SouError as error:
         _fail(error)
     click.get_current_context().call_on_close(ledger.engine.dispose)
+    ledger.actor = f"shell:{_user()}"  # the acts `sou` records name who ran it (ledger.acts)
     return ledger
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return str(os.getuid())
 
 
 def _write(action: Callable[[LedgerUnitOfWork, int], T]) -> T:

@@ -25,7 +25,13 @@ def reading_unit_of_work(request: Request) -> Iterator[LedgerUnitOfWork]:
 
 def writing_unit_of_work(request: Request) -> Iterator[LedgerUnitOfWork]:
     with get_ledger(request).unit_of_work(write=True) as uow:
+        uow.actor = lambda: _actor(request)  # the acts it records name the signed-in device
         yield uow
+
+
+def _actor(request: Request) -> str:
+    device: Key | None = getattr(request.state, "device", None)
+    return "anonymous" if device is None else f"key {device.kid} ({device.role})"
 
 
 def optional_device(
@@ -38,7 +44,9 @@ def optional_device(
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationError("use `Authorization: Bearer <token>`")
-    return authenticate(uow, token=token.strip(), now=uow.ledger.clock())
+    device = authenticate(uow, token=token.strip(), now=uow.ledger.clock())
+    request.state.device = device
+    return device
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]

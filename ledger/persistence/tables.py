@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -204,6 +205,21 @@ class ClosedDay(Base):
     record_id: Mapped[str] = mapped_column(String(64))
 
 
+class AdminAct(Base):
+    """Who did what: an administrative act and the key (or shell) that did it, append-only
+    (ledger.acts)."""
+
+    __tablename__ = "admin_acts"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[int] = mapped_column(BigInteger)
+    actor: Mapped[str] = mapped_column(String(80))
+    act: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str] = mapped_column(Text)  # JSON
+
+
 class AuthChallenge(Base):
     """A one-time challenge a device signs to get a short-lived reading token."""
 
@@ -241,4 +257,5 @@ PAYMENT_REQUESTS = _table(PaymentRequest)
 HOLDERS = _table(Holder)
 AUTH_CHALLENGES = _table(AuthChallenge)
 DAYS = _table(ClosedDay)
-IMMUTABLE_TABLES = ("entries", "postings", "tree_nodes", "checkpoints", "days")
+ADMIN_ACTS = _table(AdminAct)
+IMMUTABLE_TABLES = ("entries", "postings", "tree_nodes", "checkpoints", "days", "admin_acts")

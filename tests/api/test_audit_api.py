@@ -162,3 +162,42 @@ def test_the_evaluation_report_is_served_as_json_and_csv(
     assert (
         spreadsheet.content.decode("utf-8-sig").splitlines()[1].startswith("2026-03;1;1;1;12,00;")
     )
+
+
+def test_every_administrative_act_names_the_key_that_did_it(
+    world: World, client: TestClient
+) -> None:
+    from tests.api.test_association_api import APPLICATION
+
+    treasurer = sign_in(client, world.treasurer)
+    number = client.post("/v1/merchants", json=APPLICATION, headers=treasurer).json()["account"]
+    client.post(f"/v1/merchants/{number}/approve", headers=treasurer)
+    rule = {"rate": 150, "minimum": 1, "membership_required": False}
+    assert client.put("/v1/fee-rules/business", json=rule, headers=treasurer).status_code == 200
+    auditor = world.auditor(days=3)  # granted outside a route: by the server itself
+    acts = client.get("/v1/audit/acts", headers=sign_in(client, auditor)).json()
+    by_treasurer = f"key {world.treasurer.key.kid} (treasurer)"
+    newest = [(a["act"], a["subject"], a["actor"]) for a in acts[:5]]
+    assert newest == [
+        ("auditor.grant", auditor.key.kid, "server"),
+        ("key.code", str(world.treasurer.number), "server"),
+        ("fee_rule.set", "business", by_treasurer),
+        ("merchant.approve", number, by_treasurer),
+        ("account.status", number, by_treasurer),  # the merchant's account opens
+    ]
+    assert acts[2]["detail"] == {"membership_required": False, "minimum": 1, "rate": 150}
+    assert [a["id"] for a in acts] == sorted((a["id"] for a in acts), reverse=True)
+    page = client.get(f"/v1/audit/acts?cursor={acts[1]['id']}&limit=1", headers=treasurer)
+    assert [a["act"] for a in page.json()] == ["fee_rule.set"]
+    alice = world.resident()
+    refused = client.get("/v1/audit/acts", headers=sign_in(client, alice))
+    assert refused.status_code == 403
+
+
+def test_the_trail_of_acts_is_append_only(world: World) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    for sql in ("UPDATE admin_acts SET actor = 'nobody'", "DELETE FROM admin_acts"):
+        with pytest.raises(DBAPIError, match="append-only"), world.engine.begin() as conn:
+            conn.execute(text(sql))

@@ -131,6 +131,11 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /v1/audit/beancount": (READERS, None),
     "GET /v1/audit/journal.csv": (READERS, None),
     "GET /v1/audit/visits": (TREASURER, None),
+    "GET /v1/audit/acts": (READERS, None),
+    # a member's own data: the member and the treasurer (a resident's account here)
+    "GET /v1/members/{alice}/export": (frozenset({"resident", "treasurer"}), None),
+    "GET /v1/members/{alice}/export.html": (frozenset({"resident", "treasurer"}), None),
+    "POST /v1/members/{alice}/erase": (TREASURER, None),
     "GET /v1/reports/evaluation": (READERS, None),
     "GET /v1/reports/evaluation.csv": (READERS, None),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -39,8 +40,14 @@ def test_the_treasurer_sees_the_reserve_and_publishes_a_signed_statement(
     expect(page.locator("#statement-note")).not_to_be_empty()
     note = page.locator("#statement-note").text_content() or ""
     assert verify_statement(note, [service.world.ledger.verifier_key]).status == "OK"
+    # who did it, in the trail of acts, newest first
+    newest = page.locator("#acts tr").nth(1)
+    expect(newest).to_contain_text("État de la réserve publié")
+    expect(newest).to_contain_text(re.compile(r"key [0-9a-f]{8} \(treasurer\)"))
     page.get_by_role("button", name="English").click()
     expect(page.locator("#statement-summary")).to_contain_text("Statement of 2031-01-31: OK")
+    expect(page.locator("#acts tr").nth(1)).to_contain_text("Reserve statement published")
+    expect(page.locator("#acts th").first).to_have_text("When")
 
 
 def association_kid(world: World, account: int) -> str:
@@ -129,3 +136,29 @@ def test_the_treasurer_records_notes_converts_a_top_up_matches_a_deposit_and_exp
         ("resolved", "Frais de tenue de compte"),
     ]
     assert done[1].entry == deposit.index
+
+
+def test_the_treasurer_hands_a_member_their_data_and_erases_a_closed_account(
+    service: Service, new_page: NewPage
+) -> None:
+    ines = service.open_account("resident", "Inès Durand")
+    association = service.open_account("association", "Association de la monnaie")
+    page = new_page()
+    enrol(page, service.url + "/association", service.enrolment_code(association, "treasurer"))
+    page.get_by_label("N° de compte du membre").fill(str(ines))
+    with page.expect_download() as first:
+        page.get_by_role("button", name="Télécharger ses données (JSON et page)").click()
+    expect(page.locator("#member-result")).to_have_text(
+        f"Données du compte n° {ines} téléchargées."
+    )
+    assert '"name": "Inès Durand"' in Path(first.value.path()).read_text(encoding="utf-8")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Effacer ses données (compte clos)").click()
+    expect(page.locator("#message")).to_be_visible()  # an open account keeps its holder
+    service.world.set_status(ines, "closed")
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Erase their data (closed account)").click()
+    expect(page.locator("#member-result")).to_have_text(
+        f"The personal data of account {ines} erased; the ledger still verifies."
+    )
+    expect(page.locator("#acts tr").nth(1)).to_contain_text("A member’s data erased")

@@ -154,3 +154,13 @@ def test_a_merchant_is_approved_closes_its_day_and_is_paid_out_from_scripts(sou:
     log = sou.tmp / "ledger.log"
     sou("export", "log", str(log))
     assert sou.last_line("audit", "verify", str(log)).startswith("OK:")
+
+
+def test_the_shell_is_named_in_the_trail_of_acts(sou: Sou) -> None:
+    sou("db", "upgrade")
+    number = sou.last_line("admin", "account", "create", "--kind", "resident", "--name", "Léa")
+    sou("admin", "enrol", number, "--role", "resident")
+    lines = sou("admin", "acts", "--limit", "2").output.strip().splitlines()
+    assert lines[-1] == "2 acts"
+    assert " shell:" in lines[0] and f" key.code {number} " in lines[0]
+    assert " shell:" in lines[1] and f" account.open {number} " in lines[1]

@@ -207,6 +207,7 @@ CHANGES = {
     "tree_nodes": "UPDATE tree_nodes SET hash = (SELECT leaf_hash FROM entries WHERE idx = 0)",
     "checkpoints": "UPDATE checkpoints SET note = 'forged'",
     "days": "UPDATE days SET date = '2026-03-12'",
+    "admin_acts": "UPDATE admin_acts SET actor = 'nobody'",
 }
 # Entry 0 (genesis) has no postings and nothing refers to it: only the triggers protect it.
 DELETIONS = {
@@ -215,6 +216,7 @@ DELETIONS = {
     "tree_nodes": "DELETE FROM tree_nodes",
     "checkpoints": "DELETE FROM checkpoints",
     "days": "DELETE FROM days",
+    "admin_acts": "DELETE FROM admin_acts",
 }
 
 

@@ -213,3 +213,22 @@ def test_the_command_line_names_the_damage_and_exports_nothing(db_url: str, tmp_
     assert export.exit_code == 1 and isinstance(export.exception, SystemExit)  # no traceback
     assert f"entry {last - 1}: missing" in export.output
     assert not out.exists() and not out.with_name("log.sou.part").exists()
+
+
+def test_a_database_from_before_seals_is_sealed_once_each_row_folds_from_its_postings(
+    world: World, people: tuple[Holder, Holder, Holder]
+) -> None:
+    from ledger.selfcheck import seal_unsealed
+
+    alice, bob, shop = people
+    with by_hand(world) as conn:  # as migration 0010 leaves it, and one row wrong besides
+        conn.execute(text("UPDATE accounts SET seal = NULL"))
+        conn.execute(
+            text("UPDATE accounts SET credits = credits + 1 WHERE number = :n"), {"n": bob.number}
+        )
+    sealed, left = seal_unsealed(world.ledger)
+    assert [f.subject for f in left] == [f"account {bob.number}"]
+    assert sealed > 3
+    world.pay(alice, shop, 1_00)  # sealed: pays again
+    refused_and_untouched(world, bob, shop, AccountQuarantined)  # never sealed: refused
+    assert seal_unsealed(world.ledger)[0] == 0  # nothing more to seal

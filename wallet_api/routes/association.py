@@ -12,9 +12,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
+from association import members
 from association.errors import BankAccountNotConfigured
+from ledger.accounts import Key
 from ledger.errors import FormatError
 from ledger.records import parse_envelope
 from merchants.payouts import (
@@ -206,3 +209,66 @@ def post_executed(number: BatchNumber, uow: UnitOfWorkDep, device: OptionalDevic
     done = mark_executed(uow, number=number, now=uow.ledger.clock())
     uow.commit()
     return _batch_out(done)
+
+
+# --- a member's data rights (association.members, docs/PRIVACY.md) -----------------------------
+
+
+MemberNumber = Annotated[int, Path(ge=1, le=2**63 - 1, description="the member's account")]
+
+
+class ErasedOut(BaseModel):
+    account: str
+    holder: bool
+    devices: int
+    merchant: bool
+    bank_lines: int
+
+
+@router.get("/members/{number}/export")
+def get_member_export(
+    number: MemberNumber, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> Response:
+    """Everything held about the holder of account `number`, as JSON: for the treasurer (a
+    member's request at the office) and for the member's own devices."""
+    _member_reader(device, number)
+    data = members.member_data(uow, number=number)
+    return Response(
+        members.member_json(data),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="sou-{number}.json"'},
+    )
+
+
+@router.get("/members/{number}/export.html", response_class=Response)
+def get_member_page(
+    number: MemberNumber, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> Response:
+    """The same, as a page a person reads (and prints)."""
+    _member_reader(device, number)
+    page = members.member_html(members.member_data(uow, number=number))
+    return Response(page, media_type="text/html; charset=utf-8")
+
+
+@router.post("/members/{number}/erase")
+def post_member_erase(
+    number: MemberNumber, uow: UnitOfWorkDep, device: OptionalDevice
+) -> ErasedOut:
+    """Erases the personal data of a closed account (the treasurer): the log, the accounts
+    and the audit still verify."""
+    access.treasurer(device)
+    erased = members.erase_member(uow, number=number)
+    uow.commit()
+    return ErasedOut(
+        account=str(erased.account),
+        holder=erased.holder,
+        devices=erased.devices,
+        merchant=erased.merchant,
+        bank_lines=erased.bank_lines,
+    )
+
+
+def _member_reader(device: Key | None, number: int) -> None:
+    """The treasurer, or the member's own key (not a till's: a shop's data is its owner's)."""
+    if access.signed_in(device).role != "treasurer":
+        access.balance_holder(device, number)

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from association.accounting import beancount_file, fec_file, journal_csv, journal_entries
 from association.auditors import record_visit, visits
 from association.evaluation import MonthFigures, assess, evaluation, evaluation_csv
+from ledger import acts as acts_module
 from ledger.accounts import Key
 from ledger.context import Ledger, LedgerUnitOfWork
 from ledger.errors import SouError
@@ -44,6 +45,15 @@ class VisitOut(BaseModel):
     method: str
     path: str
     status: int
+
+
+class ActOut(BaseModel):
+    id: int
+    at: str  # RFC 3339 UTC
+    actor: str = Field(description="`key <kid> (<role>)`, `shell:<user>` or `server`")
+    act: str
+    subject: str
+    detail: dict[str, object]
 
 
 class MonthOut(BaseModel):
@@ -221,6 +231,29 @@ def get_visits(
     return [
         VisitOut(kid=v.kid, at=format_time(v.at), method=v.method, path=v.path, status=v.status)
         for v in visits(uow, kid=kid, limit=limit)
+    ]
+
+
+@router.get("/audit/acts")
+def get_acts(
+    uow: ReadingUnitOfWork,
+    _reader: AuditReader,
+    cursor: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="an act's id")] = None,
+    limit: Annotated[int, Query(ge=1, le=acts_module.MAX_PAGE)] = 50,
+) -> list[ActOut]:
+    """Who did what, newest first (before act `cursor`): accounts opened and frozen, codes
+    issued, keys revoked, fee rules, approvals, payouts, grants, bank statements, reserve
+    statements, each with the key or the shell that did it."""
+    return [
+        ActOut(
+            id=a.id,
+            at=format_time(a.at),
+            actor=a.actor,
+            act=a.act,
+            subject=a.subject,
+            detail=a.detail,
+        )
+        for a in acts_module.acts(uow, before=cursor, limit=limit)
     ]
 
 

@@ -14,6 +14,38 @@ const SLOT = "association";
 const TEXT = {
   fr: {
     title: "Console de l’association",
+    acts: "Qui a fait quoi",
+    member: "Les données d’un membre",
+    "member-number": "N° de compte du membre",
+    "member-export": "Télécharger ses données (JSON et page)",
+    "member-erase": "Effacer ses données (compte clos)",
+    "member-exported": "Données du compte n° {number} téléchargées.",
+    "member-erased": "Données personnelles du compte n° {number} effacées ; le registre reste vérifiable.",
+    "member-confirm": "Effacer définitivement les données personnelles du compte n° {number} ?",
+    "acts.when": "Quand",
+    "acts.who": "Qui",
+    "acts.what": "Quoi",
+    "acts.on": "Sur",
+    "act.account.open": "Compte ouvert",
+    "act.account.status": "Statut d’un compte changé",
+    "act.key.code": "Code d’enrôlement émis",
+    "act.key.revoke": "Appareil révoqué",
+    "act.fee_rule.set": "Commission fixée",
+    "act.merchant.approve": "Commerçant agréé",
+    "act.merchant.membership": "Adhésion enregistrée",
+    "act.merchant.closing": "Heure de clôture changée",
+    "act.payouts.approve": "Reconversions approuvées",
+    "act.payouts.executed": "Virements exécutés",
+    "act.auditor.grant": "Accès d’un auditeur ouvert",
+    "act.bank.account": "Compte bancaire enregistré",
+    "act.bank.import": "Relevé bancaire importé",
+    "act.bank.match": "Ligne de relevé rapprochée",
+    "act.bank.resolve": "Ligne de relevé justifiée",
+    "act.reserve.publish": "État de la réserve publié",
+    "act.reserve.cosign": "État de la réserve cosigné",
+    "act.office.notes": "Billets livrés à un comptoir",
+    "act.member.erase": "Données d’un membre effacées",
+    "actor.server": "le service",
     reserve: "Réserve",
     offices: "Comptoirs",
     stock: "Billets en stock : reçus de l’association, moins émis, plus repris (un inventaire, hors du registre). Un stock négatif signale des billets émis qu’aucune livraison n’explique.",
@@ -71,6 +103,38 @@ const TEXT = {
     stock: "Notes in stock: received from the association, less issued, plus taken back (inventory, beside the ledger). A negative stock means notes issued that no delivery accounts for.",
     banks: "Reserve bank accounts",
     history: "History (month ends)",
+    acts: "Who did what",
+    member: "A member’s data",
+    "member-number": "The member’s account number",
+    "member-export": "Download their data (JSON and page)",
+    "member-erase": "Erase their data (closed account)",
+    "member-exported": "The data of account {number} downloaded.",
+    "member-erased": "The personal data of account {number} erased; the ledger still verifies.",
+    "member-confirm": "Erase the personal data of account {number} for good?",
+    "acts.when": "When",
+    "acts.who": "Who",
+    "acts.what": "What",
+    "acts.on": "On",
+    "act.account.open": "Account opened",
+    "act.account.status": "Account status changed",
+    "act.key.code": "Enrolment code issued",
+    "act.key.revoke": "Device revoked",
+    "act.fee_rule.set": "Fee set",
+    "act.merchant.approve": "Merchant approved",
+    "act.merchant.membership": "Membership recorded",
+    "act.merchant.closing": "Closing time changed",
+    "act.payouts.approve": "Reconversions approved",
+    "act.payouts.executed": "Transfers executed",
+    "act.auditor.grant": "Auditor access opened",
+    "act.bank.account": "Bank account registered",
+    "act.bank.import": "Bank statement imported",
+    "act.bank.match": "Statement line matched",
+    "act.bank.resolve": "Statement line explained",
+    "act.reserve.publish": "Reserve statement published",
+    "act.reserve.cosign": "Reserve statement cosigned",
+    "act.office.notes": "Notes delivered to an office",
+    "act.member.erase": "A member’s data erased",
+    "actor.server": "the service",
     compliance: "Compliance (limited-network exemption)",
     statement: "Latest reserve statement",
     "publish-date": "Statement date (YYYY-MM-DD, empty = today)",
@@ -121,6 +185,7 @@ let ledger = null;
 let device = null;
 let figures = null;
 let checks = [];
+let acts = []; // the latest administrative acts, who did them (GET /v1/audit/acts)
 
 function tr(key, vars = {}) {
   const lang = document.documentElement.lang === "en" ? "en" : "fr";
@@ -347,6 +412,30 @@ function renderHistory(points) {
   chart.setAttribute("aria-label", tr("history"));
 }
 
+function renderActs(list) {
+  const head = document.createElement("tr");
+  for (const key of ["acts.when", "acts.who", "acts.what", "acts.on"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = tr(key);
+    head.append(th);
+  }
+  const lang = document.documentElement.lang || "fr";
+  const rows = list.map((a) => {
+    const row = document.createElement("tr");
+    const when = new Date(a.at).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
+    const who = a.actor === "server" ? tr("actor.server") : a.actor;
+    const what = TEXT.fr[`act.${a.act}`] ? tr(`act.${a.act}`) : a.act;
+    for (const value of [when, who, what, a.subject]) {
+      const td = document.createElement("td");
+      td.textContent = value;
+      row.append(td);
+    }
+    return row;
+  });
+  $("acts").replaceChildren(head, ...rows);
+}
+
 function renderCompliance(c) {
   const line = (key, m) =>
     item(
@@ -386,6 +475,7 @@ function render() {
   renderHistory(figures.history);
   renderCompliance(figures.compliance);
   renderStatement(figures.latest_statement);
+  renderActs(acts);
 }
 
 let loads = 0; // a later load's figures are never overwritten by an earlier one's
@@ -396,10 +486,43 @@ async function load() {
   const read = await Promise.all([
     api("/v1/reserve/dashboard", { token }),
     api("/v1/reserve/check", { token }),
+    api("/v1/audit/acts?limit=20", { token }),
   ]);
   if (mine !== loads) return;
-  [figures, checks] = read;
+  [figures, checks, acts] = read;
   render();
+}
+
+function download(name, type, text) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
+async function exportMember() {
+  const number = $("member-number").value.trim();
+  const token = await readingToken(SLOT, device, ledger.host);
+  const data = await api(`/v1/members/${number}/export`, { token });
+  const page = await fetch(`/v1/members/${number}/export.html`, {
+    headers: { authorization: `Bearer ${token}` },
+    cache: "no-store",
+  });
+  download(`sou-${number}.json`, "application/json", JSON.stringify(data, null, 2));
+  download(`sou-${number}.html`, "text/html", await page.text());
+  $("member-result").textContent = tr("member-exported", { number });
+}
+
+async function eraseMember() {
+  const number = $("member-number").value.trim();
+  if (!/^[1-9][0-9]*$/.test(number) || !window.confirm(tr("member-confirm", { number }))) return;
+  const token = await readingToken(SLOT, device, ledger.host);
+  await api(`/v1/members/${number}/erase`, { method: "POST", token });
+  $("member-result").textContent = tr("member-erased", { number });
+  await load();
 }
 
 async function publishStatement() {
@@ -418,6 +541,11 @@ async function main() {
     event.preventDefault();
     busy($("notes-form").querySelector("button"), recordNotes);
   });
+  $("member-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("member-form").querySelector("button"), exportMember);
+  });
+  $("member-erase").addEventListener("click", () => busy($("member-erase"), eraseMember));
   $("publish-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("publish-form").querySelector("button"), publishStatement);
@@ -428,6 +556,7 @@ async function main() {
     show("console");
     $("publish-form").hidden = device.role !== "treasurer";
     $("notes-form").hidden = device.role !== "treasurer";
+    $("member-form").hidden = device.role !== "treasurer";
     await load();
   } catch (error) {
     showError(error);

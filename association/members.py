@@ -1,0 +1,169 @@
+"""A member's data rights (GDPR art. 15, 17 and 20): everything Sou holds about one account's
+holder, as JSON and as a readable page, and the erasure of a closed account's personal data.
+
+What is held is listed in docs/PRIVACY.md. The signed log holds account numbers, amounts and
+memos, never names; erasure removes what lies beside it (the holder's name and contact, the
+devices' labels, a merchant's legal name, address, activity and IBAN, the bank statement
+lines of the member's own top-ups), so that the log, the accounting exports and the audit
+still verify. Payout files sent to the bank are accounting documents and are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from association.tables import STATEMENT_LINES
+from ledger import acts, queries
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import AccountNotOpen, UnknownAccount
+from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, KEYS, POSTINGS
+from ledger.records import format_time
+from merchants.tables import MERCHANTS
+
+ERASED = "(effacé)"
+HISTORY_LIMIT = 100_000
+
+
+def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
+    """Everything held about the holder of account `number`, for them."""
+    conn = uow.connection
+    row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.number == number)).first()
+    if row is None:
+        raise UnknownAccount(f"no account {number}", account=str(number))
+    holder = conn.execute(select(HOLDERS).where(HOLDERS.c.account == number)).first()
+    keys = conn.execute(select(KEYS).where(KEYS.c.account == number).order_by(KEYS.c.kid)).all()
+    merchant = conn.execute(select(MERCHANTS).where(MERCHANTS.c.account == number)).first()
+    history = queries.history(uow, number=number, limit=HISTORY_LIMIT)
+    mine = select(POSTINGS.c.entry).where(
+        (POSTINGS.c.debit == number) | (POSTINGS.c.credit == number)
+    )
+    lines = conn.execute(
+        select(STATEMENT_LINES).where(STATEMENT_LINES.c.entry.in_(mine.scalar_subquery()))
+    ).all()
+    trail = [a for a in acts.acts(uow, limit=acts.MAX_PAGE) if a.subject == str(number)]
+    return {
+        "account": {
+            "number": str(number),
+            "kind": row.kind,
+            "status": row.status,
+            "balance": row.credits - row.debits,
+            "unit": row.unit,
+        },
+        "holder": None if holder is None else {"name": holder.name, "detail": holder.detail},
+        "devices": [
+            {"kid": k.kid, "role": k.role, "status": k.status, "label": k.label} for k in keys
+        ],
+        "merchant": None
+        if merchant is None
+        else {
+            "legal_name": merchant.legal_name,
+            "address": merchant.address,
+            "activity": merchant.activity,
+            "iban": merchant.iban,
+            "bic": merchant.bic,
+            "status": merchant.status,
+            "membership_paid_until": merchant.membership_paid_until,
+        },
+        "history": [dataclasses.asdict(item) for item in history],
+        "bank_lines": [
+            {"date": line.date, "amount": line.amount, "label": line.label} for line in lines
+        ],
+        "acts": [
+            {"at": format_time(a.at), "actor": a.actor, "act": a.act, "detail": a.detail}
+            for a in trail
+        ],
+    }
+
+
+def member_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def member_html(data: dict[str, Any]) -> str:
+    """A page a member reads: each part of `member_data` as a table, in French."""
+    e = html.escape
+    account = data["account"]
+    parts = [
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'>",
+        f"<title>Vos données — compte n° {e(account['number'])}</title>",
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
+        "padding:0 1rem}table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;"
+        "padding:.2rem .4rem;text-align:left}</style></head><body>",
+        f"<h1>Vos données — compte n° {e(account['number'])}</h1>",
+        "<p>Tout ce que l’association tient sur vous dans Sou (RGPD, articles 15 et 20).</p>",
+    ]
+
+    def table(title: str, rows: list[dict[str, Any]]) -> None:
+        parts.append(f"<h2>{e(title)}</h2>")
+        if not rows:
+            parts.append("<p>Rien.</p>")
+            return
+        heads = list(rows[0])
+        parts.append("<table><tr>" + "".join(f"<th scope='col'>{e(h)}</th>" for h in heads))
+        for r in rows:
+            cells = "".join(f"<td>{e('' if r[h] is None else str(r[h]))}</td>" for h in heads)
+            parts.append(f"<tr>{cells}</tr>")
+        parts.append("</table>")
+
+    table("Compte", [account])
+    table("Titulaire", [data["holder"]] if data["holder"] else [])
+    table("Appareils", data["devices"])
+    table("Commerce", [data["merchant"]] if data["merchant"] else [])
+    table("Mouvements", data["history"])
+    table("Lignes de relevé bancaire", data["bank_lines"])
+    table("Actes de l’association", data["acts"])
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Erased:
+    account: int
+    holder: bool
+    devices: int
+    merchant: bool
+    bank_lines: int
+
+
+def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
+    """Erases the personal data of closed account `number` (its balance is 0: the rules
+    close only an empty account); the log, the postings and the accounts stay as they are."""
+    conn = uow.connection
+    row = conn.execute(select(ACCOUNTS.c.status).where(ACCOUNTS.c.number == number)).first()
+    if row is None:
+        raise UnknownAccount(f"no account {number}", account=str(number))
+    if row.status != "closed":
+        raise AccountNotOpen(
+            f"account {number} is {row.status}: close it (its balance reconverted or given"
+            " to the association) before erasing its holder's data",
+            account=str(number),
+        )
+    holder = conn.execute(delete(HOLDERS).where(HOLDERS.c.account == number)).rowcount
+    devices = conn.execute(
+        update(KEYS).where(KEYS.c.account == number, KEYS.c.label.is_not(None)).values(label=None)
+    ).rowcount
+    merchant = conn.execute(
+        update(MERCHANTS)
+        .where(MERCHANTS.c.account == number)
+        .values(legal_name=ERASED, address="", activity=ERASED, iban="", bic=None)
+    ).rowcount
+    conversions = select(ENTRIES.c.idx).where(
+        ENTRIES.c.idx.in_(select(POSTINGS.c.entry).where(POSTINGS.c.credit == number))
+    )
+    lines = conn.execute(
+        update(STATEMENT_LINES)
+        .where(STATEMENT_LINES.c.entry.in_(conversions.scalar_subquery()))
+        .values(label=ERASED)
+    ).rowcount
+    acts.record_act(
+        uow,
+        "member.erase",
+        number,
+        {"holder": bool(holder), "devices": devices, "merchant": bool(merchant), "lines": lines},
+    )
+    return Erased(number, bool(holder), devices, bool(merchant), lines)
