@@ -22,10 +22,10 @@ import os
 import re
 import threading
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -38,6 +38,7 @@ from ledger.records import SignedRecord, format_time, parse_leaf, parse_time, pr
 from ledger.rules import CLOCK_SKEW, Duplicate, apply_record, signer_public_key
 from ledger.signing import kid_of, verify
 from ledger.state import LedgerState
+from ledger.witness import cosigned_at, parse_witness_vkey
 
 FORMAT = "sou-log/1"
 HEADER_FIELDS = frozenset(
@@ -86,6 +87,8 @@ class AuditReport:
     # (entry, public key hex) of each rotation of the ledger key, in order: the key in force
     # is the last one named (`ledger_key`, the genesis's, if none)
     rotations: tuple[tuple[int, str], ...] = ()
+    # witness verifier key -> the largest checkpoint size it cosigned (ledger.witness)
+    witnessed: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def key_in_force(self) -> str:
@@ -102,6 +105,10 @@ class AuditReport:
             f"circulation {format_amount(self.circulation, self.currency)}"
             f" (of which paper {format_amount(self.paper, self.currency)}),"
             f" backed by {format_amount(self.backing, 'EUR')}",
+            *(
+                f"witness {vkey.split('+')[0]}: cosigned up to size {size}"
+                for vkey, size in self.witnessed.items()
+            ),
         ]
 
 
@@ -328,8 +335,16 @@ def _check_genesis(sr: SignedRecord, header: _Header) -> None:
 class _Replay:
     """The second pass's state: the ledger, the tree, the checkpoints seen and the tallies."""
 
-    def __init__(self, header: _Header, survey: _Survey, signatures: _Signatures) -> None:
+    def __init__(
+        self,
+        header: _Header,
+        survey: _Survey,
+        signatures: _Signatures,
+        witnesses: Sequence[str] = (),
+    ) -> None:
         self.header = header
+        self.witnesses = list(witnesses)
+        self.witnessed: dict[str, int] = {}
         self.survey = survey
         self.signatures = signatures
         self.state = LedgerState(
@@ -459,6 +474,12 @@ class _Replay:
                 f" entries {start} to {count - 1} are not those the ledger signed",
                 start,
             )
+        for vkey in self.witnesses:
+            try:
+                if cosigned_at(text, vkey) is not None:
+                    self.witnessed[vkey] = checkpoint.size
+            except CheckpointError as error:
+                raise _fail("witness", error.message, where) from None
         self.checkpoint = checkpoint
         self.checkpoints += 1
 
@@ -489,7 +510,15 @@ class _Replay:
             backing=backing,
             checkpoint=final.text,
             rotations=tuple((entry, key.hex()) for entry, key in self.rotations),
+            witnessed=MappingProxyType(dict(self.witnessed)),
         )
+
+    def check_witnessed(self) -> None:
+        """Each witness required cosigned at least one checkpoint of the file."""
+        for vkey in self.witnesses:
+            if vkey not in self.witnessed:
+                name = vkey.split("+")[0]
+                raise _fail("witness", f"no checkpoint of this log is cosigned by {name}")
 
     def check_trusted(self, ledger_key: bytes) -> None:
         """The key the auditor trusts must be the genesis's or one a rotation handed over to
@@ -548,8 +577,12 @@ def verify_log(
     ledger_key: bytes | None = None,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    witnesses: Sequence[str] = (),
 ) -> AuditReport:
     """Verifies an exported log; raises `AuditFailure` at the first problem.
+
+    `witnesses` are the verifier keys of witnesses whose cosignature the auditor requires:
+    each must have cosigned one of the file's checkpoints (the report says up to which size).
 
     `ledger_key` is the ledger's public key as the auditor knows it (else the file's own is
     taken on trust): the genesis's, or one the log's rotations handed over to. `workers` is
@@ -563,13 +596,19 @@ def verify_log(
         cpus = _available_cpus()
         workers = cpus if cpus > 1 and survey.entries >= POOL_THRESHOLD else 0
     with _signatures(workers) as signatures, path.open("rb") as file:
-        replay = _Replay(header, survey, signatures)
+        for vkey in witnesses:
+            try:
+                parse_witness_vkey(vkey)
+            except CheckpointError as error:
+                raise _fail("witness", error.message) from None
+        replay = _Replay(header, survey, signatures, witnesses)
         file.readline()
         try:
             replay.run(iter(file), progress or _ignore)
             report = replay.report()
             if ledger_key is not None:
                 replay.check_trusted(ledger_key)
+            replay.check_witnessed()
         except AuditFailure:
             signatures.settle()  # a bad signature earlier in the file comes first
             raise

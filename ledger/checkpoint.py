@@ -31,6 +31,7 @@ __all__ = [
     "open_checkpoint",
     "parse_verifier_key",
     "sign_checkpoint",
+    "split_note",
     "verifier_key",
 ]
 
@@ -161,7 +162,7 @@ def _parse_body(lines: list[str]) -> tuple[str, int, bytes]:
     return origin, size, root
 
 
-def _split_note(text: str) -> tuple[str, list[str], list[tuple[str, bytes, bytes]]]:
+def split_note(text: str) -> tuple[str, list[str], list[tuple[str, bytes, bytes]]]:
     """Split a checkpoint note into its body, its body lines and its signatures (name, key hash,
     signature), checking the signed-note syntax and the Sou checkpoint shape."""
     try:
@@ -210,7 +211,7 @@ def add_cosignature(note: str, *, name: str, private_key: Ed25519PrivateKey) -> 
     The note must be well formed; its existing signatures are not verified here. A key that
     already signed the note cannot sign it twice.
     """
-    body, body_lines, signatures = _split_note(note)
+    body, body_lines, signatures = split_note(note)
     _parse_body(body_lines)
     _check_key_name(name)
     khash = key_hash(name, _public_bytes(private_key))
@@ -228,7 +229,7 @@ def open_checkpoint(text: str, *, name: str, public_key: bytes) -> Checkpoint:
     _check_key_name(name)
     if len(public_key) != 32:
         raise CheckpointError("an Ed25519 public key is 32 bytes")
-    body, body_lines, signatures = _split_note(text)
+    body, body_lines, signatures = split_note(text)
     origin, size, root = _parse_body(body_lines)
     khash = key_hash(name, public_key)
     try:

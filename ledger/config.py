@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import BadSetting
+from ledger.errors import BadSetting, SouError
+from ledger.witness import parse_witness_vkey
 
 DEFAULT_DATABASE_URL = "sqlite:///sou.db"
 
@@ -34,6 +35,8 @@ class Settings:
     log_format: str = "json"  # or "text"
     # seconds between two background self-checks of the stored ledger (one runs at start)
     selfcheck_every: float = 3600.0
+    # the verifier keys (name+hash+base64) of the witnesses whose cosignatures are kept
+    witnesses: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +58,18 @@ class Settings:
             trusted_proxies=env.get("SOU_TRUSTED_PROXIES") or cls.trusted_proxies,
             log_format=_choice(env, "SOU_LOG_FORMAT", ("json", "text"), cls.log_format),
             selfcheck_every=_seconds(env, "SOU_SELFCHECK_EVERY", cls.selfcheck_every),
+            witnesses=_witnesses(env.get("SOU_WITNESSES", "")),
         )
+
+
+def _witnesses(value: str) -> tuple[str, ...]:
+    keys = tuple(v.strip() for v in value.split(",") if v.strip())
+    for vkey in keys:
+        try:
+            parse_witness_vkey(vkey)
+        except SouError as error:
+            raise BadSetting(f"SOU_WITNESSES: {error.message}") from None
+    return keys
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:

@@ -51,7 +51,10 @@ def export_log(
     # The file stops at this checkpoint even if writers append meanwhile (READ COMMITTED).
     size = latest_checkpoint(uow, now=now).size
     store, ledger = uow.store, uow.ledger
-    checkpoints = [(s, note) for s, note in store.checkpoints() if s <= size]
+    cosigned = store.cosignatures()  # the witnesses' lines go with their checkpoints
+    checkpoints = [
+        (s, note + "".join(cosigned.get(s, []))) for s, note in store.checkpoints() if s <= size
+    ]
     genesis = store.genesis_key()
     if genesis is None:
         raise LogError("the log has no genesis entry")

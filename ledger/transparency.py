@@ -7,11 +7,12 @@ it is computed from are append-only. Proofs are computed from O(log n) stored no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger.checkpoint import sign_checkpoint
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import LedgerKeyRotated, LogError
+from ledger.errors import CheckpointError, LedgerKeyRotated, LogError
 from ledger.log import (
     CompactRange,
     consistency_proof,
@@ -22,6 +23,7 @@ from ledger.log import (
 )
 from ledger.persistence.store import StoredEntry
 from ledger.signing import SigningKey
+from ledger.witness import cosigned_at, key_id, parse_witness_vkey
 
 MAX_PAGE = 1000
 
@@ -63,6 +65,32 @@ def latest_checkpoint(
         size, root, checkpoint.text, now=uow.ledger.clock() if now is None else now
     )
     return PublishedCheckpoint(size, checkpoint.text)
+
+
+def witnessed(uow: LedgerUnitOfWork, checkpoint: PublishedCheckpoint) -> PublishedCheckpoint:
+    """The checkpoint with the witnesses' cosignature lines it received (ledger.witness)."""
+    lines = uow.store.cosignatures(checkpoint.size).get(checkpoint.size, [])
+    return PublishedCheckpoint(checkpoint.size, checkpoint.note + "".join(lines))
+
+
+def receive_cosignature(
+    uow: LedgerUnitOfWork, *, size: int, line: str, witnesses: Sequence[str]
+) -> bool:
+    """Keeps a configured witness's cosignature of the stored checkpoint of `size`; True if
+    it is new. Refused unless it verifies under one of `witnesses` (verifier keys)."""
+    note = uow.store.checkpoint_note(size)
+    if note is None:
+        raise LogError(f"no checkpoint of size {size} was published")
+    line = line.removesuffix("\n") + "\n"
+    if "\n" in line[:-1]:
+        raise CheckpointError("a cosignature is one signature line")
+    for vkey in witnesses:
+        if cosigned_at(note + line, vkey) is not None:
+            name, key = parse_witness_vkey(vkey)
+            return uow.store.add_cosignature(
+                size, f"{name}+{key_id(name, key).hex()}", line, now=uow.ledger.clock()
+            )
+    raise CheckpointError("this is not a cosignature by a witness this ledger is configured with")
 
 
 def _check_size(uow: LedgerUnitOfWork, size: int) -> None:

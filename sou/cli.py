@@ -222,7 +222,14 @@ def audit_db(as_json: bool) -> None:
 @audit.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--ledger-key", help="The ledger's public key (hex) as published, to trust.")
-def audit_verify(file: Path, ledger_key: str | None) -> None:
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    help="A witness's verifier key (name+hash+base64): one of FILE's checkpoints must carry"
+    " its cosignature. Repeat for several.",
+)
+def audit_verify(file: Path, ledger_key: str | None, witnesses: tuple[str, ...]) -> None:
     """Check every record, signature, checkpoint and invariant of FILE, offline."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -243,6 +250,7 @@ def audit_verify(file: Path, ledger_key: str | None) -> None:
                 file,
                 ledger_key=bytes.fromhex(ledger_key) if ledger_key else None,
                 progress=lambda n: bar.update(task, completed=n),
+                witnesses=witnesses,
             )
         except AuditFailure as failure:
             where = f"entry {failure.entry}" if failure.entry is not None else "file"
@@ -438,6 +446,7 @@ from sou import (  # noqa: E402
     merchant_commands,
     office_commands,
     reserve_commands,
+    witness_commands,
 )
 
 __all__ = [
@@ -448,4 +457,5 @@ __all__ = [
     "merchant_commands",
     "office_commands",
     "reserve_commands",
+    "witness_commands",
 ]

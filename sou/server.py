@@ -28,6 +28,7 @@ def create() -> FastAPI:
         source_url=settings.source_url,
         metrics_allow=parse_networks(settings.metrics_allow) if settings.metrics else None,
         self_check_every=settings.selfcheck_every,
+        witnesses=settings.witnesses,
     )
     # What is alive now (modules, the app, the schema: some 180,000 objects) lives as long as
     # the process: out of the collector's sight, a full collection no longer walks it, which

@@ -63,13 +63,15 @@ def create_app(
     source_url: str = DEFAULT_SOURCE_URL,
     metrics_allow: Sequence[IPv4Network | IPv6Network] | None = None,
     self_check_every: float = SELF_CHECK_EVERY,
+    witnesses: Sequence[str] = (),
 ) -> FastAPI:
     """The service over `ledger`; `debtor` is the association's account that pays payouts,
     `pilot_end` the pilot's last day (for its evaluation), `auth_per_client` the sign-ins a
     minute one client address may make, `source_url` where every page links to the running
     version's source (AGPL section 13), `metrics_allow` the client networks that may read
     `/metrics` (None: the metrics are off), `self_check_every` the seconds between two
-    background self-checks of the stored ledger (one runs at start; 0: no more)."""
+    background self-checks of the stored ledger (one runs at start; 0: no more), `witnesses`
+    the verifier keys of the witnesses whose cosignatures the checkpoint carries."""
     app = FastAPI(
         title="Sou",
         version="1",
@@ -87,6 +89,7 @@ def create_app(
     app.state.auth_limits = AuthLimits(per_client=auth_per_client)
     app.state.payee_limits = PayeeLimits()
     app.state.source_url = source_url
+    app.state.witnesses = tuple(witnesses)
     errors.install(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -59,6 +59,7 @@ K = t.KEYS
 N = t.TREE_NODES
 C = t.CHECKPOINTS
 H = t.LOG_HEAD
+K2 = t.COSIGNATURES
 R = t.PAYMENT_REQUESTS
 D = t.DAYS
 
@@ -794,6 +795,34 @@ class LedgerStore:
     def checkpoints(self) -> list[tuple[int, str]]:
         rows = self.connection.execute(select(C.c.size, C.c.note).order_by(C.c.size))
         return [(size, note) for size, note in rows]
+
+    def cosignatures(self, size: int | None = None) -> dict[int, list[str]]:
+        """The witnesses' cosignature lines, by checkpoint size (of `size` only, if given)."""
+        query = select(K2.c.size, K2.c.line).order_by(K2.c.size, K2.c.witness)
+        if size is not None:
+            query = query.where(K2.c.size == size)
+        found: dict[int, list[str]] = {}
+        for row_size, line in self.connection.execute(query):
+            found.setdefault(row_size, []).append(line)
+        return found
+
+    def add_cosignature(self, size: int, witness: str, line: str, *, now: int) -> bool:
+        """Keeps a witness's line on checkpoint `size`; False if it had one there already."""
+        known = self.connection.execute(
+            select(K2.c.line).where(K2.c.size == size, K2.c.witness == witness)
+        ).first()
+        if known is not None:
+            return False
+        self.connection.execute(
+            insert(K2).values(size=size, witness=witness, line=line, received=now)
+        )
+        return True
+
+    def checkpoint_note(self, size: int) -> str | None:
+        note: str | None = self.connection.execute(
+            select(C.c.note).where(C.c.size == size)
+        ).scalar()
+        return note
 
     def add_checkpoint(self, size: int, root: bytes, note: str, *, now: int) -> None:
         self.connection.execute(insert(C).values(size=size, root=root, note=note, created=now))

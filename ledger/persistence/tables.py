@@ -178,6 +178,18 @@ class Checkpoint(Base):
     created: Mapped[int] = mapped_column(BigInteger)
 
 
+class Cosignature(Base):
+    """A witness's cosignature line on a stored checkpoint (ledger.witness)."""
+
+    __tablename__ = "cosignatures"
+    size: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("checkpoints.size", ondelete="RESTRICT"), primary_key=True
+    )
+    witness: Mapped[str] = mapped_column(String(120), primary_key=True)  # its name+key ID
+    line: Mapped[str] = mapped_column(Text)
+    received: Mapped[int] = mapped_column(BigInteger)
+
+
 class PaymentRequest(Base):
     __tablename__ = "payment_requests"
     payreq: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -258,4 +270,5 @@ HOLDERS = _table(Holder)
 AUTH_CHALLENGES = _table(AuthChallenge)
 DAYS = _table(ClosedDay)
 ADMIN_ACTS = _table(AdminAct)
+COSIGNATURES = _table(Cosignature)
 IMMUTABLE_TABLES = ("entries", "postings", "tree_nodes", "checkpoints", "days", "admin_acts")

@@ -8,7 +8,8 @@ import base64
 import json
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import Field
 
 from ledger import transparency
 from ledger.log import leaf_hash
@@ -19,6 +20,7 @@ from wallet_api.schemas import (
     ConsistencyOut,
     EntriesOut,
     EntryOut,
+    In,
     InclusionOut,
     LeafHashesOut,
     LedgerOut,
@@ -41,9 +43,28 @@ def get_ledger(ledger: LedgerDep, request: Request) -> LedgerOut:
 
 @router.get("/log/checkpoint", response_class=PlainTextResponse)
 def get_checkpoint(uow: UnitOfWorkDep) -> PlainTextResponse:
-    checkpoint = transparency.latest_checkpoint(uow)
+    """The latest signed checkpoint, with the cosignature lines of the witnesses who vouched
+    for it (C2SP tlog-cosignature)."""
+    checkpoint = transparency.witnessed(uow, transparency.latest_checkpoint(uow))
     uow.commit()
     return PlainTextResponse(checkpoint.note, media_type="text/plain; charset=utf-8")
+
+
+class CosignatureIn(In):
+    size: int = Field(ge=1, le=2**63 - 1, description="the cosigned checkpoint's size")
+    line: str = Field(
+        max_length=400, description="the witness's signature line, `— <name> <base64>`"
+    )
+
+
+@router.post("/log/cosignatures", status_code=201, responses={200: {"description": "known"}})
+def post_cosignature(body: CosignatureIn, uow: UnitOfWorkDep, request: Request) -> JSONResponse:
+    """A witness hands in its cosignature of a published checkpoint; kept if it verifies
+    under one of the witness keys the ledger is configured with (`SOU_WITNESSES`)."""
+    witnesses: tuple[str, ...] = request.app.state.witnesses
+    new = transparency.receive_cosignature(uow, size=body.size, line=body.line, witnesses=witnesses)
+    uow.commit()
+    return JSONResponse({"size": body.size, "kept": new}, status_code=201 if new else 200)
 
 
 @router.get("/log/inclusion")
