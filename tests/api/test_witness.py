@@ -54,8 +54,10 @@ def test_a_verifier_key_names_a_cosignature_v1_key() -> None:
     vkey = witness_vkey(NAME, public(key))
     assert parse_witness_vkey(vkey) == (NAME, public(key))
     _, khash, encoded = vkey.split("+", 2)
-    assert bytes.fromhex(khash) == key_id(NAME, public(key)) and encoded.startswith("BA")  # 0x04
-    for bad in (vkey.replace("+BA", "+AQ"), f"other.example/w+{khash}+{encoded}", "nonsense"):
+    assert bytes.fromhex(khash) == key_id(NAME, public(key))
+    assert base64.b64decode(encoded)[:1] == b"\x04"  # the cosignature/v1 signature type
+    ed25519_note_key = base64.b64encode(b"\x01" + public(key)).decode()  # a checkpoint key's
+    for bad in (f"{NAME}+{khash}+{ed25519_note_key}", f"other.example/w+{khash}+{encoded}", "no"):
         with pytest.raises(CheckpointError):
             parse_witness_vkey(bad)
 

@@ -14,6 +14,7 @@ import re
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 import cairosvg
 import zxingcpp
@@ -327,3 +328,16 @@ def test_paying_a_resident_by_number_shows_their_name_before_confirming(
     wallet.get_by_role("button", name="Confirmer le paiement").click()
     expect(wallet.locator("#done-summary")).to_contain_text("3,00\u00a0RTZ payés à Maialen E.")
     assert (service.balance(payer), service.balance(payee)) == (7_00, 3_00)
+
+
+def test_a_resident_downloads_everything_held_about_them(
+    service: Service, new_page: NewPage
+) -> None:
+    page, number = resident_wallet(service, new_page, balance=7_00)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger mes données").click()
+    assert download.value.suggested_filename == f"sou-{number}.html"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Camille Martin" in text and "<h2>Mouvements</h2>" in text
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("button", name="Download my data")).to_be_visible()

@@ -40,6 +40,22 @@ async function read(path) {
   }
 }
 
+async function downloadMyData() {
+  // everything the association holds about this member (GDPR art. 15 and 20), as a page
+  const token = await readingToken(SLOT, device, ledger.host);
+  const response = await fetch(`/v1/members/${device.account}/export.html`, {
+    headers: { authorization: `Bearer ${token}` },
+    cache: "no-store",
+  });
+  if (!response.ok) throw new Problem(response.status, await response.json().catch(() => null));
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([await response.text()], { type: "text/html" }));
+  link.download = `sou-${device.account}.html`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
 async function refresh() {
   account = await read(`/v1/accounts/${device.account}`);
   items = (await read(`/v1/accounts/${device.account}/transfers?limit=20`)).items;
@@ -256,6 +272,7 @@ function setUpForms() {
     event.preventDefault();
     busy($("pay-confirm"), pay);
   });
+  $("my-data").addEventListener("click", () => busy($("my-data"), downloadMyData));
 }
 
 async function main() {
