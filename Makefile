@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_ledger.py
 	$(BIN)/python scripts/bench_http.py
 	$(BIN)/python scripts/bench_days.py
+	$(BIN)/python scripts/bench_selfcheck.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
