@@ -21,12 +21,11 @@ from association.tables import STATEMENT_LINES
 from ledger import acts, queries
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import AccountNotOpen, UnknownAccount
-from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, KEYS, POSTINGS
+from ledger.persistence.tables import ACCOUNTS, HOLDERS, KEYS, POSTINGS
 from ledger.records import format_time
 from merchants.tables import MERCHANTS
 
 ERASED = "(effacé)"
-HISTORY_LIMIT = 100_000
 
 
 def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
@@ -38,14 +37,14 @@ def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
     holder = conn.execute(select(HOLDERS).where(HOLDERS.c.account == number)).first()
     keys = conn.execute(select(KEYS).where(KEYS.c.account == number).order_by(KEYS.c.kid)).all()
     merchant = conn.execute(select(MERCHANTS).where(MERCHANTS.c.account == number)).first()
-    history = queries.history(uow, number=number, limit=HISTORY_LIMIT)
+    history = _whole_history(uow, number)
     mine = select(POSTINGS.c.entry).where(
         (POSTINGS.c.debit == number) | (POSTINGS.c.credit == number)
     )
     lines = conn.execute(
         select(STATEMENT_LINES).where(STATEMENT_LINES.c.entry.in_(mine.scalar_subquery()))
     ).all()
-    trail = [a for a in acts.acts(uow, limit=acts.MAX_PAGE) if a.subject == str(number)]
+    trail = acts.acts(uow, subject=str(number), limit=None)
     return {
         "account": {
             "number": str(number),
@@ -78,6 +77,17 @@ def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
             for a in trail
         ],
     }
+
+
+def _whole_history(uow: LedgerUnitOfWork, number: int) -> list[queries.HistoryItem]:
+    """Every movement of the account, newest first, a page at a time."""
+    items: list[queries.HistoryItem] = []
+    while True:
+        before = items[-1].entry if items else None
+        page = queries.history(uow, number=number, before=before, limit=queries.MAX_PAGE)
+        items.extend(page)
+        if len(page) < queries.MAX_PAGE:
+            return items
 
 
 def member_json(data: dict[str, Any]) -> str:
@@ -152,12 +162,10 @@ def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
         .where(MERCHANTS.c.account == number)
         .values(legal_name=ERASED, address="", activity=ERASED, iban="", bic=None)
     ).rowcount
-    conversions = select(ENTRIES.c.idx).where(
-        ENTRIES.c.idx.in_(select(POSTINGS.c.entry).where(POSTINGS.c.credit == number))
-    )
+    credited = select(POSTINGS.c.entry).where(POSTINGS.c.credit == number)  # its top-ups
     lines = conn.execute(
         update(STATEMENT_LINES)
-        .where(STATEMENT_LINES.c.entry.in_(conversions.scalar_subquery()))
+        .where(STATEMENT_LINES.c.entry.in_(credited.scalar_subquery()))
         .values(label=ERASED)
     ).rowcount
     acts.record_act(

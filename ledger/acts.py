@@ -47,11 +47,22 @@ def record_act(
     )
 
 
-def acts(uow: LedgerUnitOfWork, *, before: int | None = None, limit: int = 50) -> list[Act]:
-    """The acts, newest first, strictly before act `before` if given."""
-    query = select(ADMIN_ACTS).order_by(ADMIN_ACTS.c.id.desc()).limit(min(limit, MAX_PAGE))
+def acts(
+    uow: LedgerUnitOfWork,
+    *,
+    before: int | None = None,
+    limit: int | None = 50,
+    subject: str | None = None,
+) -> list[Act]:
+    """The acts, newest first, strictly before act `before` if given, on `subject` only if
+    given; at most `limit` (at most MAX_PAGE), or all of them with `limit=None`."""
+    query = select(ADMIN_ACTS).order_by(ADMIN_ACTS.c.id.desc())
+    if limit is not None:
+        query = query.limit(min(limit, MAX_PAGE))
     if before is not None:
         query = query.where(ADMIN_ACTS.c.id < before)
+    if subject is not None:
+        query = query.where(ADMIN_ACTS.c.subject == subject)
     return [
         Act(r.id, r.at, r.actor, r.act, r.subject, json.loads(r.detail))
         for r in uow.connection.execute(query)

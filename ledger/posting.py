@@ -215,7 +215,8 @@ def _raise_alarm(uow: LedgerUnitOfWork, state: LedgerState) -> None:
 
 
 def _refuse_quarantined(state: LedgerState, sr: SignedRecord) -> None:
-    for number in references(sr).accounts | {state.system.get(n) for n in references(sr).system}:
+    refs = references(sr)
+    for number in refs.accounts | {state.system.get(n) for n in refs.system}:
         if number in state.quarantined:
             raise AccountQuarantined(
                 f"account {number} is quarantined: {state.quarantined[number]}",

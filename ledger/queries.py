@@ -63,9 +63,8 @@ def check_account(uow: LedgerUnitOfWork, number: int) -> None:
 def check_rows(uow: LedgerUnitOfWork) -> None:
     """Refuses totals over account rows that are not all sealed by the ledger (their seals
     alone: no entry read), and raises the alarm for each that is not."""
-    numbers = [n for (n,) in uow.connection.execute(select(ACCOUNTS.c.number))]
     key, bad = uow.ledger.seal_key, []
-    for account in uow.store.lock_accounts(numbers, lock=False):
+    for account in uow.store.all_accounts():
         if not integrity.sealed(key, account):
             uow.ledger.integrity.account_failed(account.number, "its row is not the one sealed")
             bad.append(account.number)

@@ -38,14 +38,22 @@ from ledger.state import LedgerState
 CHUNK = 5_000  # rows read at a time
 
 
+LOG_KINDS = ("entry", "log", "posting")  # what damages the log itself
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     kind: str  # "entry", "posting", "account", "log", "reserve"
     subject: str  # "entry 42", "account 1063", …
     why: str
+    account: int | None = None  # the account a finding of kind "account" is about
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.why}"
+
+
+def account_finding(number: int, why: str) -> Finding:
+    return Finding("account", f"account {number}", why, number)
 
 
 @dataclass
@@ -60,8 +68,9 @@ class Report:
         return not self.findings
 
     @property
-    def log_damaged(self) -> bool:
-        return any(f.kind in ("entry", "log", "posting") for f in self.findings)
+    def damage(self) -> Finding | None:
+        """The first finding that damages the log itself (an entry, a posting, the tree)."""
+        return next((f for f in self.findings if f.kind in LOG_KINDS), None)
 
     def first(self, kind: str) -> Finding | None:
         return next((f for f in self.findings if f.kind == kind), None)
@@ -119,12 +128,12 @@ def seal_unsealed(ledger: Ledger) -> tuple[int, list[Finding]]:
                 fold = folds[account.number]
                 if (account.debits, account.credits) != (fold.debits, fold.credits):
                     why = f"its row does not fold from its postings ({fold.debits}, {fold.credits})"
-                    left.append(Finding("account", f"account {account.number}", why))
+                    left.append(account_finding(account.number, why))
                     continue
                 digest = integrity.NO_DIGEST if fold.last is None else digests.get(fold.last)
                 if digest is None:
                     why = f"its latest entry {fold.last} has no stored leaf"
-                    left.append(Finding("account", f"account {account.number}", why))
+                    left.append(account_finding(account.number, why))
                     continue
                 integrity.seal(ledger.seal_key, account, fold.last, digest)
                 sealed.append(account)
@@ -256,24 +265,20 @@ def _check_accounts(
         bad = store.check_seals(sealed, key)
         for account in accounts:
             fold = folded.get(account.number, _Fold())
-            subject = f"account {account.number}"
+            why = None
             if (account.debits, account.credits) != (fold.debits, fold.credits):
-                report.findings.append(
-                    Finding(
-                        "account",
-                        subject,
-                        f"its row says debits {account.debits}, credits {account.credits}; its"
-                        f" postings fold to {fold.debits}, {fold.credits}",
-                    )
+                why = (
+                    f"its row says debits {account.debits}, credits {account.credits}; its"
+                    f" postings fold to {fold.debits}, {fold.credits}"
                 )
             elif account.seal is None:
-                report.findings.append(Finding("account", subject, "it has no seal"))
+                why = "it has no seal"
             elif account.number in bad:
-                report.findings.append(Finding("account", subject, bad[account.number]))
+                why = bad[account.number]
             elif account.last_entry != fold.last:
-                report.findings.append(
-                    Finding("account", subject, f"sealed as of entry {account.last_entry}")
-                )
+                why = f"sealed as of entry {account.last_entry}, its latest posting is {fold.last}"
+            if why is not None:
+                report.findings.append(account_finding(account.number, why))
             account.debits, account.credits = fold.debits, fold.credits  # for the reserve
         checked.extend(accounts)
         report.accounts = len(checked)
@@ -294,9 +299,9 @@ def _check_reserve(ledger: Ledger, accounts: list[Account], report: Report) -> N
 
 def _raise_alarms(ledger: Ledger, report: Report) -> None:
     for finding in report.findings:
-        if finding.kind == "account":
-            ledger.integrity.account_failed(int(finding.subject.split()[1]), finding.why)
-    first = next((f for f in report.findings if f.kind in ("entry", "log", "posting")), None)
+        if finding.account is not None:
+            ledger.integrity.account_failed(finding.account, finding.why)
+    first = report.damage
     if first is not None:
         ledger.integrity.log_failed(str(first))
     reserve = report.first("reserve")

@@ -174,6 +174,20 @@ def pilot_load(residents: int, months: int, seed: int, if_empty: bool) -> None:
     click.echo(summary)
 
 
+def _progress_bar() -> Any:
+    """A progress bar on standard error, when it is a terminal (rich.progress.Progress)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
 @main.group()
 def audit() -> None:
     """Audit an exported log, or the database itself."""
@@ -185,19 +199,10 @@ def audit_db(as_json: bool) -> None:
     """Check the stored ledger whole, as the service does in the background: every entry, the
     tree, the checkpoint, every posting folded into every account and its seal, the reserve.
     Names the first bad entry, posting or account of each kind; exits 1 if any."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from ledger import selfcheck
 
     ledger = _ledger()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
+    with _progress_bar() as bar:
         tasks: dict[str, Any] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
@@ -231,19 +236,10 @@ def audit_db(as_json: bool) -> None:
 )
 def audit_verify(file: Path, ledger_key: str | None, witnesses: tuple[str, ...]) -> None:
     """Check every record, signature, checkpoint and invariant of FILE, offline."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from ledger.audit import count_entries, verify_log
 
     total = count_entries(file)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
+    with _progress_bar() as bar:
         task = bar.add_task("verifying", total=total)
         try:
             report = verify_log(
@@ -274,10 +270,9 @@ def export_log_command(file: Path) -> None:
     from ledger.selfcheck import self_check
 
     ledger = _ledger()
-    report = self_check(ledger, alarm=False)
-    damaged = [f for f in report.findings if f.kind in ("entry", "log", "posting")]
-    if damaged:  # an export of a damaged log would be a damaged file: none is written
-        click.echo(f"error: the stored log is damaged, nothing written: {damaged[0]}", err=True)
+    damage = self_check(ledger, alarm=False).damage
+    if damage is not None:  # an export of a damaged log would be a damaged file: none is written
+        click.echo(f"error: the stored log is damaged, nothing written: {damage}", err=True)
         click.echo("run `sou audit db` for every finding", err=True)
         sys.exit(1)
     tmp = file.with_name(file.name + ".part")

@@ -32,7 +32,8 @@ class SelfChecker:
         if sealed:
             log.info("sealed %d accounts from before seals", sealed, extra={"event": "sealed"})
         for finding in left:
-            self.ledger.integrity.account_failed(int(finding.subject.split()[1]), finding.why)
+            assert finding.account is not None
+            self.ledger.integrity.account_failed(finding.account, finding.why)
         self._run_once()
 
     def start(self) -> None:

@@ -306,13 +306,14 @@ class LedgerStore:
         read: tuple[dict[int, bytes], set[int]] | None = None,
     ) -> dict[int, str]:
         """The accounts whose seals do not hold (row, latest entry, no later posting), and why.
-        `read` is what `_latest_pg` read already (the latest entries' digests, the accounts
-        posted to since), else it is read here."""
+        `read` is what `_lock_and_read_pg` read already (the latest entries' digests, the
+        accounts posted to since), else it is read here."""
         if not accounts:
             return {}
         if read is None:
-            entries = sorted({a.last_entry for a in accounts if a.last_entry is not None})
-            digests = self._digests(entries) if entries else {}
+            digests = self.digests(
+                sorted({a.last_entry for a in accounts if a.last_entry is not None})
+            )
             later = self._posted_after(
                 [(a.number, -1 if a.last_entry is None else a.last_entry) for a in accounts]
             )
@@ -335,11 +336,10 @@ class LedgerStore:
             self._update_balances(accounts)
 
     def digests(self, entries: list[int]) -> dict[int, bytes]:
-        return self._digests(entries) if entries else {}
-
-    def _digests(self, entries: list[int]) -> dict[int, bytes]:
         """The digest (ledger.integrity) of each of these entries, from its stored leaf hash
         and postings; an entry without either is left out. One statement, on the driver."""
+        if not entries:
+            return {}
         if self.sqlite:
             rows = self._sqlite_rows(
                 _LATEST_ENTRIES + f"IN ({_marks(entries)})" + _IN_LEG_ORDER, entries
@@ -400,7 +400,7 @@ class LedgerStore:
         try:
             path = inclusion_proof(index, size, nodes)
             verify_inclusion(leaf_hash(bytes(row.signed) + bytes(row.sig)), index, size, path, root)
-        except (InvalidProof, LookupError, KeyError):
+        except (InvalidProof, LookupError):
             return False
         return True
 
@@ -795,6 +795,10 @@ class LedgerStore:
     def checkpoints(self) -> list[tuple[int, str]]:
         rows = self.connection.execute(select(C.c.size, C.c.note).order_by(C.c.size))
         return [(size, note) for size, note in rows]
+
+    def all_accounts(self) -> list[Account]:
+        """Every account row, with its seal (no lock): for checks over all of them."""
+        return [_account(row) for row in self.connection.execute(select(A).order_by(A.c.number))]
 
     def cosignatures(self, size: int | None = None) -> dict[int, list[str]]:
         """The witnesses' cosignature lines, by checkpoint size (of `size` only, if given)."""

@@ -5,8 +5,10 @@ was. The limits are measured before any parser sees the body (`wallet_api.body`)
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.support import World
@@ -22,9 +24,13 @@ HOSTILE = {  # each once with and once without a content type
 }
 
 
+def openapi(client: TestClient) -> dict[str, Any]:
+    return cast(FastAPI, client.app).openapi()
+
+
 def _operations(client: TestClient) -> list[tuple[str, str, bool]]:
     """(method, path, takes JSON) of every write operation, its path parameters filled."""
-    schema = client.app.openapi()  # type: ignore[attr-defined]
+    schema = openapi(client)
     found = []
     for path, item in schema["paths"].items():
         for method in ("post", "put", "patch"):
@@ -75,7 +81,7 @@ def test_the_limits_sit_just_past_what_a_record_needs() -> None:
 
 
 def test_a_method_not_allowed_names_the_allowed_ones(client: TestClient) -> None:
-    schema = client.app.openapi()  # type: ignore[attr-defined]
+    schema = openapi(client)
     for path, item in schema["paths"].items():
         allowed = {method.upper() for method in item}
         wrong = next(m for m in ("DELETE", "PATCH", "PUT", "POST") if m not in allowed)
@@ -99,7 +105,7 @@ def _bounded(schema: dict[str, object]) -> bool:
 
 
 def test_every_parameter_declares_its_limits(client: TestClient) -> None:
-    schema = client.app.openapi()  # type: ignore[attr-defined]
+    schema = openapi(client)
     unbounded = [
         f"{method.upper()} {path} {parameter['name']}"
         for path, item in schema["paths"].items()

@@ -4,6 +4,9 @@ the payment is a 423 problem, the account's balance is not shown, /readyz is not
 
 from __future__ import annotations
 
+from typing import cast
+
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -37,6 +40,6 @@ def test_an_edited_balance_is_a_problem_to_the_payer_and_an_alarm_to_the_operato
 
 
 def test_a_sound_ledger_is_checked_at_start_and_ready(world: World, client: TestClient) -> None:
-    assert client.app.state.self_checker.runs == 1  # type: ignore[attr-defined]
+    assert cast(FastAPI, client.app).state.self_checker.runs == 1
     assert client.get("/readyz").json()["checks"]["integrity"] == "ok"
     assert "sou_integrity_failures 0.0" in observability.scrape(world.ledger)[0].decode()

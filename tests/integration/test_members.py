@@ -28,11 +28,14 @@ def test_a_member_gets_everything_held_about_them(world: World) -> None:
             {"n": camille.number, "name": "Camille <Martin>", "d": "06 12 34 56 78"},
         )
     shop = world.shop(name="Épicerie du port")
+    for _ in range(110):  # more than a page of history: the export holds all of it
+        world.pay(camille, shop, 1)
     world.pay(camille, shop, 12_00, memo="Pain")
     with world.ledger.unit_of_work(write=False) as uow:
         data = member_data(uow, number=camille.number)
     assert data["holder"] == {"name": "Camille <Martin>", "detail": "06 12 34 56 78"}
-    assert data["account"]["balance"] == 18_00
+    assert data["account"]["balance"] == 18_00 - 110
+    assert len(data["history"]) == 1 + 110 + 1  # the conversion, the payments
     assert [d["role"] for d in data["devices"]] == ["resident"]
     assert [(h["direction"], h["amount"], h["memo"]) for h in data["history"]][:1] == [
         ("out", 12_00, "Pain")

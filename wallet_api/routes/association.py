@@ -42,7 +42,7 @@ from merchants.tables import FEE_RULES
 from wallet_api import access
 from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
-from wallet_api.routes.audit import AuditReader
+from wallet_api.routes.audit import AuditReader, download
 from wallet_api.schemas import (
     AccountNumber,
     ApplicationIn,
@@ -194,12 +194,7 @@ def get_batch(number: BatchNumber, uow: ReadingUnitOfWork, _reader: AuditReader)
 def get_batch_file(number: BatchNumber, uow: ReadingUnitOfWork, _reader: AuditReader) -> Response:
     """The batch's SEPA credit-transfer file (pain.001.001.09) for the bank."""
     found = batch(uow, number=number)
-    name = f"{found.message_id}.xml"
-    return Response(
-        found.sepa_file,
-        media_type="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(found.sepa_file, "application/xml", f"{found.message_id}.xml")
 
 
 @router.post("/payout-batches/{number}/executed")
@@ -233,11 +228,7 @@ def get_member_export(
     member's request at the office) and for the member's own devices."""
     _member_reader(device, number)
     data = members.member_data(uow, number=number)
-    return Response(
-        members.member_json(data),
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="sou-{number}.json"'},
-    )
+    return download(members.member_json(data), "application/json", f"sou-{number}.json")
 
 
 @router.get("/members/{number}/export.html", response_class=Response)

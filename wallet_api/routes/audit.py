@@ -157,7 +157,8 @@ AuditReader = Annotated[Key, Depends(_audit_reader)]
 TreasurerReader = Annotated[Key, Depends(_treasurer_reader)]
 
 
-def _download(content: bytes | str, media_type: str, name: str) -> Response:
+def download(content: bytes | str, media_type: str, name: str) -> Response:
+    """A file the browser saves as `name` (Content-Disposition: attachment)."""
     return Response(
         content,
         media_type=media_type,
@@ -205,19 +206,19 @@ def get_fec(
 ) -> Response:
     """The FEC (A47 A-1 LPF): 18 fields, `|`, ISO 8859-15, decimal comma."""
     name = f"sou-FEC-{year if year is not None else 'complet'}.txt"
-    return _download(fec_file(uow, year=year), "text/plain; charset=iso-8859-15", name)
+    return download(fec_file(uow, year=year), "text/plain; charset=iso-8859-15", name)
 
 
 @router.get("/audit/beancount", response_class=Response)
 def get_beancount(uow: ReadingUnitOfWork, _reader: AuditReader) -> Response:
     """The books as a beancount file, with a balance assertion per account."""
-    return _download(beancount_file(uow), "text/plain; charset=utf-8", "sou.beancount")
+    return download(beancount_file(uow), "text/plain; charset=utf-8", "sou.beancount")
 
 
 @router.get("/audit/journal.csv", response_class=Response)
 def get_journal_csv(uow: ReadingUnitOfWork, _reader: AuditReader) -> Response:
     """The journal as a French spreadsheet (`;`, decimal comma, UTF-8 with a BOM)."""
-    return _download(journal_csv(journal_entries(uow)), "text/csv; charset=utf-8", "journal.csv")
+    return download(journal_csv(journal_entries(uow)), "text/csv; charset=utf-8", "journal.csv")
 
 
 @router.get("/audit/visits")
@@ -308,4 +309,4 @@ def get_evaluation(uow: ReadingUnitOfWork, _reader: AuditReader, request: Reques
 def get_evaluation_csv(uow: ReadingUnitOfWork, _reader: AuditReader) -> Response:
     """The same report as a French spreadsheet."""
     months = evaluation(uow, now=uow.ledger.clock())
-    return _download(evaluation_csv(months), "text/csv; charset=utf-8", "evaluation.csv")
+    return download(evaluation_csv(months), "text/csv; charset=utf-8", "evaluation.csv")
