@@ -1,11 +1,12 @@
 """A member's data rights (GDPR art. 15, 17 and 20): everything Sou holds about one account's
 holder, as JSON and as a readable page, and the erasure of a closed account's personal data.
 
-What is held is listed in docs/PRIVACY.md. The signed log holds account numbers, amounts and
-memos, never names; erasure removes what lies beside it (the holder's name and contact, the
-devices' labels, a merchant's legal name, address, activity and IBAN, the bank statement
-lines of the member's own top-ups), so that the log, the accounting exports and the audit
-still verify. Payout files sent to the bank are accounting documents and are kept.
+What is held is listed in docs/PRIVACY.md. The signed log holds account numbers and amounts,
+never names nor a memo's text (only its salted commitment, ledger.memos); erasure removes what
+lies beside it (the holder's name and contact, the devices' labels, a merchant's legal name,
+address, activity and IBAN, the memos of the account's movements, the bank statement lines
+of the member's own top-ups), so that the log, the accounting exports and the audit still
+verify. Payout files sent to the bank are accounting documents and are kept.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from sqlalchemy import delete, select, update
 from association.tables import STATEMENT_LINES
 from ledger import acts, queries
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import AccountNotOpen, UnknownAccount
-from ledger.persistence.tables import ACCOUNTS, HOLDERS, KEYS, POSTINGS
+from ledger.errors import AccountNotOpen, UnknownAccount, UnknownMemo
+from ledger.persistence.tables import ACCOUNTS, HOLDERS, KEYS, MEMOS, POSTINGS
 from ledger.records import format_time
 from merchants.tables import MERCHANTS
 
@@ -137,6 +138,7 @@ class Erased:
     holder: bool
     devices: int
     merchant: bool
+    memos: int
     bank_lines: int
 
 
@@ -162,6 +164,10 @@ def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
         .where(MERCHANTS.c.account == number)
         .values(legal_name=ERASED, address="", activity=ERASED, iban="", bic=None)
     ).rowcount
+    mine = select(POSTINGS.c.entry).where(
+        (POSTINGS.c.debit == number) | (POSTINGS.c.credit == number)
+    )
+    memos = conn.execute(delete(MEMOS).where(MEMOS.c.entry.in_(mine.scalar_subquery()))).rowcount
     credited = select(POSTINGS.c.entry).where(POSTINGS.c.credit == number)  # its top-ups
     lines = conn.execute(
         update(STATEMENT_LINES)
@@ -172,6 +178,21 @@ def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
         uow,
         "member.erase",
         number,
-        {"holder": bool(holder), "devices": devices, "merchant": bool(merchant), "lines": lines},
+        {
+            "holder": bool(holder),
+            "devices": devices,
+            "merchant": bool(merchant),
+            "memos": memos,
+            "lines": lines,
+        },
     )
-    return Erased(number, bool(holder), devices, bool(merchant), lines)
+    return Erased(number, bool(holder), devices, bool(merchant), memos, lines)
+
+
+def erase_memo(uow: LedgerUnitOfWork, *, entry: int) -> None:
+    """Erases the memo of entry `entry` (a payer's or a third person's request, GDPR art. 16-17:
+    the text cannot be corrected, since the record commits to it, only removed)."""
+    erased = uow.connection.execute(delete(MEMOS).where(MEMOS.c.entry == entry)).rowcount
+    if not erased:
+        raise UnknownMemo(f"entry {entry} has no memo", entry=entry)
+    acts.record_act(uow, "memo.erase", f"entry {entry}", {})

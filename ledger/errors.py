@@ -121,6 +121,12 @@ class UnknownAccount(LedgerError):
     code = "unknown-account"
 
 
+class UnknownMemo(LedgerError):
+    """No entry has a memo kept under this index (none was written, or it was erased)."""
+
+    code = "unknown-memo"
+
+
 class AccountNotOpen(LedgerError):
     """The account is frozen or closed."""
 

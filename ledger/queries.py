@@ -15,7 +15,7 @@ from ledger import integrity, transparency
 from ledger.accounts import BACKING_KINDS
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import AccountQuarantined, UnknownAccount
-from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, POSTINGS
+from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, MEMOS, POSTINGS
 from ledger.records import format_time
 
 MAX_PAGE = 100
@@ -40,7 +40,7 @@ class HistoryItem:
     counterpart: int
     amount: int
     accepted: str
-    memo: str
+    memo: str  # its text (ledger.memos), "" if none or erased
     ref: str | None
     counterpart_name: str | None = None  # the holder's name, a shop's, an office's
     method: str | None = None  # a conversion's: cash or bank
@@ -95,8 +95,16 @@ def history(
 ) -> list[HistoryItem]:
     """The account's movements, newest first, strictly before entry `before` if given."""
     query = (
-        select(POSTINGS, ENTRIES.c.record_id, ENTRIES.c.type, ENTRIES.c.signed, ENTRIES.c.accepted)
+        select(
+            POSTINGS,
+            ENTRIES.c.record_id,
+            ENTRIES.c.type,
+            ENTRIES.c.signed,
+            ENTRIES.c.accepted,
+            MEMOS.c.text.label("memo"),
+        )
         .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
+        .outerjoin(MEMOS, MEMOS.c.entry == POSTINGS.c.entry)
         .where(or_(POSTINGS.c.debit == number, POSTINGS.c.credit == number))
         .order_by(POSTINGS.c.entry.desc(), POSTINGS.c.leg)
         .limit(max(1, min(limit, MAX_PAGE + 1)))
@@ -117,7 +125,7 @@ def history(
                 counterpart=row.credit if outgoing else row.debit,
                 amount=row.amount,
                 accepted=format_time(row.accepted),
-                memo=record.get("memo", ""),
+                memo=row.memo or "",
                 ref=record.get("ref"),
                 method=record.get("method"),
                 office=int(office) if office is not None else None,

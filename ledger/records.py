@@ -17,7 +17,6 @@ import json
 import re
 import secrets
 import time
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,11 +24,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ledger.errors import MalformedRecord, NotCanonical
+from ledger.memos import Memo, check_text, commitment, new_memo, parse_memo
 from ledger.signing import SigningKey, b64url_decode, b64url_encode
 
 MAX_SAFE_INT = 2**53 - 1
 MAX_AMOUNT = 2**31 - 1
-MAX_TEXT = 140
 MAX_WINDOW = 300  # seconds between `created` and `expires`
 SIG_LEN = 64
 
@@ -66,17 +65,6 @@ def _choice(*options: str) -> Check:
             raise _bad(field, f"must be one of {', '.join(options)}")
 
     return check
-
-
-def _text(field: str, value: object) -> None:
-    if type(value) is not str:
-        raise _bad(field, "must be a string")
-    if len(value) > MAX_TEXT:
-        raise _bad(field, f"at most {MAX_TEXT} characters")
-    if not unicodedata.is_normalized("NFC", value):
-        raise _bad(field, "must be NFC-normalised text")
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or 0xD800 <= ord(c) < 0xE000 for c in value):
-        raise _bad(field, "must not contain control characters or lone surrogates")
 
 
 def _optional(check: Check) -> Check:
@@ -135,14 +123,14 @@ _SIGNED_OP: dict[str, Check] = {
     "kid": KID,
     "created": TIME,
     "expires": TIME,
-    "memo": _text,
+    "memo": _pattern(r"([0-9a-f]{64})?", '"" or the memo\'s commitment (64 hex digits)'),
 }
 
 SCHEMAS: dict[str, dict[str, Check]] = {
     "genesis": {
         **_COMMON,
         "currency": UNIT,
-        "unit_name": _text,
+        "unit_name": check_text,
         "ledger_key": HEX32,
         "kid": KID,
         "created": TIME,
@@ -318,6 +306,7 @@ class SignedRecord:
     signed: bytes
     sig: bytes
     id: str  # hex SHA-256 of `signed`, computed once: every step of the write path uses it
+    memo: Memo | None = None  # the text the record commits to (ledger.memos), if it came with it
 
     @property
     def leaf(self) -> bytes:
@@ -329,7 +318,10 @@ class SignedRecord:
         return kid
 
     def envelope(self) -> dict[str, Any]:
-        return {"alg": "Ed25519", "record": dict(self.record), "sig": b64url_encode(self.sig)}
+        envelope = {"alg": "Ed25519", "record": dict(self.record), "sig": b64url_encode(self.sig)}
+        if self.memo is not None:
+            envelope["memo"] = self.memo.envelope()
+        return envelope
 
 
 def signed_bytes(record: Mapping[str, object]) -> bytes:
@@ -337,28 +329,35 @@ def signed_bytes(record: Mapping[str, object]) -> bytes:
     return _PREFIXES[record_type] + canonical_json(record)
 
 
-def make_signed(record: Mapping[str, object], sig: bytes) -> SignedRecord:
+def make_signed(record: Mapping[str, object], sig: bytes, memo: Memo | None = None) -> SignedRecord:
     record = dict(record)
     record_type = check_record(record)
     if len(sig) != SIG_LEN:
         raise MalformedRecord("the signature must be 64 bytes")
+    if "memo" in record and record["memo"] != commitment(memo):
+        raise MalformedRecord("the memo does not match the record's commitment", field="memo")
     signed = _PREFIXES[record_type] + canonical_json(record)
     return SignedRecord(
-        record_type, MappingProxyType(record), signed, sig, hashlib.sha256(signed).hexdigest()
+        record_type, MappingProxyType(record), signed, sig, hashlib.sha256(signed).hexdigest(), memo
     )
 
 
 def parse_envelope(envelope: object) -> SignedRecord:
-    """An envelope `{"alg": "Ed25519", "record": {...}, "sig": "<base64url>"}`, shape-checked."""
-    if not isinstance(envelope, dict) or envelope.keys() != {"alg", "record", "sig"}:
-        raise MalformedRecord("the envelope must have exactly 'alg', 'record' and 'sig'")
+    """An envelope `{"alg": "Ed25519", "record": {...}, "sig": "<base64url>"}`, shape-checked,
+    with `"memo": {"text", "salt"}` beside when the record commits to one (ledger.memos)."""
+    if not isinstance(envelope, dict) or not (_ENVELOPE <= envelope.keys() <= _ENVELOPE | {"memo"}):
+        raise MalformedRecord("the envelope must have 'alg', 'record', 'sig' and only a 'memo'")
     if envelope["alg"] != "Ed25519":
         raise MalformedRecord("alg must be 'Ed25519'")
     if not isinstance(envelope["sig"], str):
         raise MalformedRecord("sig must be a base64url string")
     if not isinstance(envelope["record"], dict):
         raise MalformedRecord("record must be a JSON object")
-    return make_signed(envelope["record"], b64url_decode(envelope["sig"]))
+    memo = parse_memo(envelope.get("memo"), envelope["record"].get("memo", ""))
+    return make_signed(envelope["record"], b64url_decode(envelope["sig"]), memo)
+
+
+_ENVELOPE = {"alg", "record", "sig"}
 
 
 def parse_leaf(leaf: bytes) -> SignedRecord:
@@ -383,11 +382,13 @@ def parse_leaf(leaf: bytes) -> SignedRecord:
     )
 
 
-def sign_record(record: Mapping[str, object], key: SigningKey) -> SignedRecord:
+def sign_record(
+    record: Mapping[str, object], key: SigningKey, memo: Memo | None = None
+) -> SignedRecord:
     """Signs a record with `key` (whose kid the record must name)."""
     if record.get("kid") != key.kid:
         raise MalformedRecord("the record's kid is not the signing key's")
-    return make_signed(record, key.sign(signed_bytes(record)))
+    return make_signed(record, key.sign(signed_bytes(record)), memo)
 
 
 def new_nonce() -> str:
@@ -406,7 +407,9 @@ def operation(
     nonce: str | None = None,
     **fields: object,
 ) -> SignedRecord:
-    """A signed operation record (transfer, conversion, ...), as a client device makes one."""
+    """A signed operation record (transfer, conversion, ...), as a client device makes one;
+    a `memo` goes beside the record, which signs its commitment (ledger.memos)."""
+    text = new_memo(memo)
     record: dict[str, object] = {
         "v": 1,
         "type": record_type,
@@ -416,7 +419,7 @@ def operation(
         "kid": key.kid,
         "created": format_time(now),
         "expires": format_time(now + validity),
-        "memo": memo,
+        "memo": commitment(text),
     }
     record.update({("from" if k == "from_" else k): v for k, v in fields.items()})
-    return sign_record(record, key)
+    return sign_record(record, key, text)

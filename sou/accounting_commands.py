@@ -185,16 +185,28 @@ def member_export(number: int, html_file: Path | None) -> None:
     click.echo(member_json(data))
 
 
+@member.command("erase-memo")
+@click.argument("entry", type=int)
+def member_erase_memo(entry: int) -> None:
+    """Erase the memo of entry ENTRY (its record keeps the commitment and still verifies)."""
+    from association.members import erase_memo
+
+    _write(lambda uow, now: erase_memo(uow, entry=entry))
+    click.echo(f"erased the memo of entry {entry}")
+
+
 @member.command("erase")
 @click.argument("number", type=int)
 def member_erase(number: int) -> None:
     """Erase the personal data of closed account NUMBER (name, contact, device labels, a
-    shop's name, address and IBAN, its bank lines); the log and the accounts stay whole."""
+    shop's name, address and IBAN, its movements' memos, its bank lines); the log and the
+    accounts stay whole."""
     from association.members import erase_member
 
     erased = _write(lambda uow, now: erase_member(uow, number=number))
     click.echo(
         f"erased: holder {'yes' if erased.holder else 'none'}, {erased.devices} device labels,"
-        f" shop {'yes' if erased.merchant else 'none'}, {erased.bank_lines} bank lines"
+        f" shop {'yes' if erased.merchant else 'none'}, {erased.memos} memos,"
+        f" {erased.bank_lines} bank lines"
     )
     click.echo(str(number))

@@ -35,6 +35,7 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (e.RevokedKey, 401),
     (e.NotAuthorized, 403),
     (e.UnknownAccount, 404),
+    (e.UnknownMemo, 404),
     (e.UnknownPaymentRequest, 404),
     (m.UnknownMerchant, 404),
     (UnknownBatch, 404),

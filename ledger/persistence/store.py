@@ -62,6 +62,7 @@ H = t.LOG_HEAD
 K2 = t.COSIGNATURES
 R = t.PAYMENT_REQUESTS
 D = t.DAYS
+M = t.MEMOS
 
 
 _BATCH_TURN = 0x534F55  # the advisory lock group committers queue on ("SOU")
@@ -565,6 +566,7 @@ class LedgerStore:
         revoked: list[str] = []
         opened: dict[int, int] = {}
         day_rows: list[dict[str, object]] = []
+        memo_rows: list[dict[str, object]] = []
         latest: dict[int, tuple[int, bytes]] = {}  # account -> its latest entry, and digest
         for sr, applied in accepted:
             record = sr.record
@@ -591,6 +593,10 @@ class LedgerStore:
                     "accepted": now,
                 }
             )
+            if sr.memo is not None:
+                memo_rows.append(
+                    {"entry": applied.index, "text": sr.memo.text, "salt": sr.memo.salt}
+                )
             for n, leg in enumerate(applied.legs):
                 posting_rows.append(
                     {
@@ -671,6 +677,8 @@ class LedgerStore:
             conn.execute(update(K).where(K.c.kid == kid).values(status="revoked"))
         if day_rows:
             conn.execute(insert(D), day_rows)
+        if memo_rows:
+            conn.execute(insert(M), memo_rows)
         return tree.root()
 
     def _append_in_one_statement(

@@ -253,6 +253,18 @@ class Holder(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class Memo(Base):
+    """The text a record's `memo` commits to, and its salt (ledger.memos): beside the log,
+    so that it can be erased."""
+
+    __tablename__ = "memos"
+    entry: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("entries.idx", ondelete="RESTRICT"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(String(140))
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16))
+
+
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -271,4 +283,5 @@ AUTH_CHALLENGES = _table(AuthChallenge)
 DAYS = _table(ClosedDay)
 ADMIN_ACTS = _table(AdminAct)
 COSIGNATURES = _table(Cosignature)
+MEMOS = _table(Memo)
 IMMUTABLE_TABLES = ("entries", "postings", "tree_nodes", "checkpoints", "days", "admin_acts")

@@ -138,6 +138,7 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /v1/members/{alice}/export": (frozenset({"resident", "treasurer"}), None),
     "GET /v1/members/{alice}/export.html": (frozenset({"resident", "treasurer"}), None),
     "POST /v1/members/{alice}/erase": (TREASURER, None),
+    "POST /v1/memos/1/erase": (TREASURER, None),
     "GET /v1/reports/evaluation": (READERS, None),
     "GET /v1/reports/evaluation.csv": (READERS, None),
 }

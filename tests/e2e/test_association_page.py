@@ -14,6 +14,7 @@ from association.reconciliation import resolve_line
 from association.reserve_statement import verify_statement
 from association.rf import rf_reference
 from association.tables import NOTE_DELIVERIES
+from ledger import queries
 from ledger.persistence.tables import KEYS
 from tests.e2e.conftest import Service
 from tests.e2e.test_pages import enrol
@@ -162,3 +163,23 @@ def test_the_treasurer_hands_a_member_their_data_and_erases_a_closed_account(
         f"The personal data of account {ines} erased; the ledger still verifies."
     )
     expect(page.locator("#acts tr").nth(1)).to_contain_text("A member’s data erased")
+
+
+def test_the_treasurer_erases_one_payments_memo(service: Service, new_page: NewPage) -> None:
+    world = service.world
+    payer, shop = world.resident(balance=20_00), world.shop()
+    paid = world.pay(payer, shop, 5_00, memo="Cadeau pour Mme Etxeberria")
+    association = service.open_account("association", "Association de la monnaie")
+    page = new_page()
+    enrol(page, service.url + "/association", service.enrolment_code(association, "treasurer"))
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_label("N° d’écriture du mémo (voir ses données)").fill(str(paid.index))
+    page.get_by_role("button", name="Effacer ce mémo").click()
+    expect(page.locator("#member-result")).to_have_text(
+        f"Mémo de l’écriture n° {paid.index} effacé."
+    )
+    expect(page.locator("#acts tr").nth(1)).to_contain_text("Mémo d’un paiement effacé")
+    page.get_by_role("button", name="Effacer ce mémo").click()  # erased already
+    expect(page.locator("#message")).to_contain_text(f"L’écriture n° {paid.index} n’a pas de mémo")
+    with world.ledger.unit_of_work(write=False) as uow:
+        assert queries.history(uow, number=payer.number)[0].memo == ""

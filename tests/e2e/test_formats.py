@@ -7,14 +7,18 @@ receipt check, and the French amounts typed on a phone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page
 
 from ledger.errors import InvalidAmount
+from ledger.memos import Memo
 from ledger.money import format_fr, parse_fr
+from ledger.records import parse_envelope
 from tests.e2e.conftest import Service
+from tests.unit.test_memos import COMMITMENT, SALT, TEXT
 from tests.vectors import load_vectors
 
 NewPage = Callable[[], Page]
@@ -90,6 +94,31 @@ def test_the_pages_sign_the_specification_vectors_byte_for_byte(
     }
     assert (got["tillSigned"], got["otherHost"]) == (True, False)
     assert (got["receipt"], got["forgedReceipt"], got["otherTransfer"]) == (True, False, False)
+
+
+MEMO = """async ({ text, salt }) => {
+  const rec = await import("/static/records.js");
+  const enc = await import("/static/encoding.js");
+  const memo = await rec.memoFor(text, enc.fromHex(salt));
+  const record = rec.transferRecord({ host: "pay.example.org", currency: "RTZ", from: "1001",
+    to: "1042", amount: 100, kid: "0badc0de", now: 1773483330, memo });
+  const key = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  const signed = await rec.signRecord("transfer", record, key.privateKey, memo);
+  return { memo, envelope: signed.envelope, none: await rec.memoFor("") };
+}"""
+
+
+def test_the_pages_commit_to_a_memo_as_the_ledger_does(service: Service, new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(service.url + "/till")
+    got: dict[str, Any] = page.evaluate(MEMO, {"text": TEXT, "salt": SALT.hex()})
+    assert got["memo"]["commitment"] == COMMITMENT
+    assert got["envelope"]["record"]["memo"] == COMMITMENT
+    assert got["envelope"]["memo"] == Memo(TEXT, SALT).envelope()
+    assert TEXT not in json.dumps(got["envelope"]["record"])
+    assert got["none"] is None
+    parsed = parse_envelope(got["envelope"])  # the service reads it back
+    assert parsed.memo == Memo(TEXT, SALT)
 
 
 TYPED = [

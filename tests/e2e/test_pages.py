@@ -21,6 +21,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, Request, Route, expect
 
+from ledger import queries
+from ledger.records import parse_envelope
 from merchants.payment_requests import sign_request
 from tests.e2e.conftest import Service
 
@@ -137,6 +139,13 @@ def test_a_printed_merchant_code_takes_a_typed_french_amount(
     expect(wallet.locator("#done-summary")).to_contain_text("7,50\u00a0RTZ payés à Épicerie")
     assert len(posted) == 1
     assert (service.balance(resident), service.balance(shop)) == (12_50, 7_50)
+    envelope = posted[0].post_data_json  # the memo travels beside the record, which commits to it
+    assert isinstance(envelope, dict) and envelope["memo"]["text"] == "Pain, fromage"
+    memo = parse_envelope(envelope).memo
+    assert memo is not None and envelope["record"]["memo"] == memo.commitment
+    assert "Pain" not in json.dumps(envelope["record"])
+    with service.world.ledger.unit_of_work(write=False) as uow:
+        assert queries.history(uow, number=resident)[0].memo == "Pain, fromage"
 
 
 def test_a_payment_beyond_the_balance_shows_the_ledgers_refusal_and_moves_nothing(

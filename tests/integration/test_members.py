@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select, text
 
 from association.accounting import fec_file
-from association.members import erase_member, member_data, member_html
+from association.members import erase_member, erase_memo, member_data, member_html
+from ledger import acts, queries
 from ledger.audit import verify_log
-from ledger.errors import AccountNotOpen
+from ledger.errors import AccountNotOpen, UnknownMemo
 from ledger.export import export_log
-from ledger.persistence.tables import HOLDERS
+from ledger.persistence.tables import ENTRIES, HOLDERS, MEMOS
 from ledger.selfcheck import self_check
 from tests.integration.test_cli import Sou
 from tests.support import World
@@ -62,17 +63,46 @@ def test_erasure_leaves_a_log_and_books_that_verify(world: World, tmp_path: Path
         erased = erase_member(uow, number=camille.number)
         uow.commit()
     assert erased.holder and erased.devices == 0  # the test's keys carry no label
+    assert erased.memos == 1
     with world.engine.connect() as conn:
         assert (
             conn.execute(select(HOLDERS).where(HOLDERS.c.account == camille.number)).first() is None
         )
+        assert conn.execute(select(MEMOS)).first() is None
     path = tmp_path / "log.sou"
     with world.ledger.unit_of_work(write=False) as uow, path.open("w", encoding="utf-8") as out:
         export_log(uow, out)
     assert verify_log(path).entries == world.log_size()
+    assert "Solde donné".encode() not in path.read_bytes()
     with world.ledger.unit_of_work(write=False) as uow:
         assert b"Camille" not in fec_file(uow)
         assert member_data(uow, number=camille.number)["holder"] is None
+    assert self_check(world.ledger).ok
+
+
+def test_a_memo_is_erased_alone_and_its_record_still_verifies(world: World, tmp_path: Path) -> None:
+    camille, shop = world.resident(balance=30_00), world.shop()
+    paid = world.pay(camille, shop, 10_00, memo="Cadeau pour Mme Etxeberria")
+    world.pay(camille, shop, 1_00, memo="Pain")
+    with world.engine.connect() as conn:
+        signed = conn.execute(
+            select(ENTRIES.c.signed).where(ENTRIES.c.idx == paid.index)
+        ).scalar_one()
+    assert b"Etxeberria" not in bytes(signed)  # the log never held the text
+    with world.ledger.unit_of_work() as uow:
+        erase_memo(uow, entry=paid.index)
+        uow.commit()
+    with world.ledger.unit_of_work() as uow, pytest.raises(UnknownMemo):
+        erase_memo(uow, entry=paid.index)
+    with world.ledger.unit_of_work(write=False) as uow:
+        memos = [h.memo for h in queries.history(uow, number=camille.number)]
+        trail = acts.acts(uow, subject=f"entry {paid.index}", limit=None)
+    assert memos[:2] == ["Pain", ""]
+    assert [a.act for a in trail] == ["memo.erase"]
+    path = tmp_path / "log.sou"
+    with world.ledger.unit_of_work(write=False) as uow, path.open("w", encoding="utf-8") as out:
+        export_log(uow, out)
+    assert verify_log(path).entries == world.log_size()
     assert self_check(world.ledger).ok
 
 
@@ -88,3 +118,4 @@ def test_the_command_line_exports_and_erases(db_url: str, tmp_path: Path) -> Non
     assert sou.last_line("member", "erase", number) == number
     assert json.loads(sou("member", "export", number).output)["holder"] is None
     assert "member.erase" in sou("admin", "acts").output
+    assert sou("member", "erase-memo", "1", ok=False).exit_code == 1  # entry 1 has no memo

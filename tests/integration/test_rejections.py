@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ledger import memos
 from ledger.accounts import SYSTEM_ACCOUNTS
 from ledger.audit import verify_log
 from ledger.errors import (
@@ -31,6 +33,7 @@ from ledger.errors import (
     WrongLedger,
 )
 from ledger.export import export_log
+from ledger.memos import parse_memo
 from ledger.posting import (
     Posted,
     post_records,
@@ -445,6 +448,19 @@ def _drop(field: str) -> Change:
     return change
 
 
+def _memo(text: str) -> Change:
+    """A memo beside the record, the record committing to it (ledger.memos); the text may be
+    one the format refuses (a lone surrogate is hashed as its UTF-8-like bytes)."""
+
+    def change(envelope: dict[str, Any]) -> None:
+        salt = bytes(range(16))
+        data = memos.PREFIX + salt + text.encode("utf-8", "surrogatepass")
+        envelope["record"]["memo"] = hashlib.sha256(data).hexdigest()
+        envelope["memo"] = {"text": text, "salt": b64url_encode(salt)}
+
+    return change
+
+
 def _window(seconds: int) -> Change:
     def change(envelope: dict[str, Any]) -> None:
         created = parse_time(envelope["record"]["created"])
@@ -483,10 +499,12 @@ MALFORMED: dict[str, Change] = {
     "amount 2**31": _set("amount", 2**31),
     "window over 300 s": _window(301),
     "expires before created": _window(-1),
-    "non-NFC memo": _set("memo", "cafe\u0301"),
-    "memo of 141 chars": _set("memo", "x" * 141),
-    "control character in memo": _set("memo", "a\nb"),
-    "lone surrogate in memo": _set("memo", "\ud800"),
+    "non-NFC memo": _memo("cafe\u0301"),
+    "memo of 141 chars": _memo("x" * 141),
+    "control character in memo": _memo("a\nb"),
+    "lone surrogate in memo": _memo("\ud800"),
+    "memo as text in the record": _set("memo", "Pain"),
+    "memo beside a record without one": _envelope_key("memo", {"text": "Pain", "salt": "A" * 22}),
     "numeric account": _set("to", 1042),
     "v 2": _set("v", 2),
     "bad base64 sig": _sig("!" * 86),
@@ -525,7 +543,7 @@ def test_a_signed_transfer_whose_times_use_non_ascii_digits_is_malformed(world: 
 WELL_FORMED: dict[str, Change] = {
     "as signed": lambda envelope: None,
     "window of 300 s": _window(300),
-    "memo of 140 chars": _set("memo", "é" * 140),
+    "memo of 140 chars": _memo("é" * 140),
     "largest amount": _set("amount", MAX_AMOUNT),
 }
 
@@ -538,7 +556,8 @@ def test_an_envelope_at_the_limits_of_the_format_is_well_formed(
     alice, shop = world.resident(balance=50_00), world.merchant()
     envelope: dict[str, Any] = world.transfer(alice, shop, 12_50).envelope()
     change(envelope)
-    signed = sign_record(envelope["record"], alice.key).envelope()
+    memo = parse_memo(envelope.get("memo"), envelope["record"]["memo"])
+    signed = sign_record(envelope["record"], alice.key, memo).envelope()
     if envelope["record"]["amount"] > 50_00:
         with refused(world, InsufficientFunds):
             post_envelope(world, signed)

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import FormatError, MalformedRecord, NotCanonical
+from ledger.memos import commitment, new_memo
 from ledger.receipts import make_receipt, verify_receipt
 from ledger.records import (
     MAX_AMOUNT,
@@ -176,10 +177,30 @@ memos = st.text(
 def test_every_transfer_leaf_round_trips(
     amount: int, memo: str, ref: str | None, sig: bytes
 ) -> None:
-    record = make_signed(_transfer_json(amount=amount, memo=memo, ref=ref), sig)
+    text = new_memo(memo)
+    record = make_signed(_transfer_json(amount=amount, memo=commitment(text), ref=ref), sig, text)
     parsed = parse_leaf(record.leaf)
-    assert parsed == record
+    assert parsed.leaf == record.leaf and parsed.id == record.id
     assert dict(parsed.record) == dict(record.record)
+    assert parsed.memo is None  # the text is not in the leaf: it travels beside it
+    envelope = record.envelope()
+    assert ("memo" in envelope) == bool(memo)
+    assert parse_envelope(envelope) == record
+
+
+def _genesis_json() -> str:
+    """A genesis record's JSON: its `unit_name` is free text, signed in the log."""
+    record = {
+        "v": 1,
+        "type": "genesis",
+        "ledger": "pay.example.org",
+        "currency": "RTZ",
+        "unit_name": "é/x",
+        "ledger_key": "00" * 32,
+        "kid": "0badc0de",
+        "created": "2026-03-14T10:15:30Z",
+    }
+    return canonical_json(record).decode()
 
 
 def _leaf_of(json_text: str, *, head: bytes = prefix("transfer")) -> bytes:
@@ -196,9 +217,12 @@ NON_CANONICAL: dict[str, Callable[[str], str]] = {
     "trailing newline": lambda s: s + "\n",
     "reordered keys": lambda s: '{"v":1,' + s[1:].replace(',"v":1}', "}"),
     "duplicate key": lambda s: s.replace('"amount":1250,', '"amount":1250,"amount":1250,'),
-    "escaped slash": lambda s: s.replace('"memo":""', '"memo":"a\\/b"'),
-    "escaped letter": lambda s: s.replace('"memo":""', '"memo":"\\u0041"'),
-    "escaped non-ASCII": lambda s: s.replace('"memo":""', '"memo":"\\u00e9"'),
+    "escaped letter": lambda s: s.replace('"currency":"RTZ"', '"currency":"\\u0052TZ"'),
+}
+NON_CANONICAL_TEXT: dict[str, Callable[[str], str]] = {
+    "escaped slash": lambda s: s.replace("é/x", "é\\/x"),
+    "escaped letter": lambda s: s.replace("é/x", "\\u00e9/\\u0078"),
+    "escaped non-ASCII": lambda s: s.replace("é/x", "\\u00e9/x"),
 }
 
 
@@ -208,6 +232,18 @@ def test_a_leaf_that_is_not_canonical_json_is_refused(change: Callable[[str], st
     assert text != _vector_json()
     with pytest.raises(NotCanonical):
         parse_leaf(_leaf_of(text))
+
+
+def test_the_genesis_leaf_of_the_text_tests_is_canonical() -> None:
+    assert parse_leaf(_leaf_of(_genesis_json(), head=prefix("genesis"))).type == "genesis"
+
+
+@pytest.mark.parametrize("change", NON_CANONICAL_TEXT.values(), ids=NON_CANONICAL_TEXT.keys())
+def test_a_leaf_whose_free_text_is_not_canonical_is_refused(change: Callable[[str], str]) -> None:
+    text = change(_genesis_json())
+    assert text != _genesis_json()
+    with pytest.raises(NotCanonical):
+        parse_leaf(_leaf_of(text, head=prefix("genesis")))
 
 
 def test_a_leaf_with_an_unknown_prefix_is_refused() -> None:
@@ -244,17 +280,17 @@ def test_a_leaf_with_a_float_amount_is_refused() -> None:
         parse_leaf(_leaf_of(_vector_json().replace('"amount":1250', '"amount":1250.0')))
 
 
-def test_a_leaf_with_a_lone_surrogate_in_its_memo_is_refused_as_malformed() -> None:
+def test_a_leaf_with_a_lone_surrogate_in_its_text_is_refused_as_malformed() -> None:
     # "\ud800" is valid JSON syntax but no Unicode text: there are no canonical bytes for it
     # (RFC 8785 requires I-JSON), so the leaf must be refused, not crash the reader.
-    text = _vector_json().replace('"memo":""', '"memo":"\\ud800"')
+    text = _genesis_json().replace("é/x", "\\ud800")
     with pytest.raises(FormatError):
-        parse_leaf(_leaf_of(text))
+        parse_leaf(_leaf_of(text, head=prefix("genesis")))
 
 
 def test_an_envelope_with_a_lone_surrogate_in_its_memo_is_refused_as_malformed() -> None:
     envelope = load_vectors()["transfer"]["envelope"]
-    envelope["record"]["memo"] = "\ud800"
+    envelope["memo"] = {"text": "\ud800", "salt": b64url_encode(bytes(16))}
     with pytest.raises(MalformedRecord):
         parse_envelope(envelope)
 

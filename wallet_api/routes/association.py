@@ -217,6 +217,7 @@ class ErasedOut(BaseModel):
     holder: bool
     devices: int
     merchant: bool
+    memos: int
     bank_lines: int
 
 
@@ -255,8 +256,23 @@ def post_member_erase(
         holder=erased.holder,
         devices=erased.devices,
         merchant=erased.merchant,
+        memos=erased.memos,
         bank_lines=erased.bank_lines,
     )
+
+
+@router.post("/memos/{entry}/erase", status_code=204)
+def post_memo_erase(
+    uow: UnitOfWorkDep,
+    device: OptionalDevice,
+    entry: Annotated[int, Path(ge=0, le=2**63 - 1, description="the entry's index")],
+) -> Response:
+    """Erases one entry's memo (the treasurer, on request of the payer or of someone the text
+    names): the record keeps its commitment and still verifies (ledger.memos)."""
+    access.treasurer(device)
+    members.erase_memo(uow, entry=entry)
+    uow.commit()
+    return Response(status_code=204)
 
 
 def _member_reader(device: Key | None, number: int) -> None:

@@ -45,6 +45,11 @@ const TEXT = {
     "act.reserve.cosign": "État de la réserve cosigné",
     "act.office.notes": "Billets livrés à un comptoir",
     "act.member.erase": "Données d’un membre effacées",
+    "act.memo.erase": "Mémo d’un paiement effacé",
+    "memo-entry": "N° d’écriture du mémo (voir ses données)",
+    "memo-erase": "Effacer ce mémo",
+    "memo-confirm": "Effacer le mémo de l’écriture n° {entry} ? Le texte ne pourra pas être rétabli.",
+    "memo-erased": "Mémo de l’écriture n° {entry} effacé.",
     "actor.server": "le service",
     reserve: "Réserve",
     offices: "Comptoirs",
@@ -134,6 +139,11 @@ const TEXT = {
     "act.reserve.cosign": "Reserve statement cosigned",
     "act.office.notes": "Notes delivered to an office",
     "act.member.erase": "A member’s data erased",
+    "act.memo.erase": "A payment’s memo erased",
+    "memo-entry": "Entry number of the memo (see their data)",
+    "memo-erase": "Erase this memo",
+    "memo-confirm": "Erase the memo of entry {entry}? The text cannot be brought back.",
+    "memo-erased": "The memo of entry {entry} erased.",
     "actor.server": "the service",
     compliance: "Compliance (limited-network exemption)",
     statement: "Latest reserve statement",
@@ -525,6 +535,15 @@ async function eraseMember() {
   await load();
 }
 
+async function eraseMemo() {
+  const entry = $("memo-entry").value.trim();
+  if (!/^(0|[1-9][0-9]*)$/.test(entry) || !window.confirm(tr("memo-confirm", { entry }))) return;
+  const token = await readingToken(SLOT, device, ledger.host);
+  await api(`/v1/memos/${entry}/erase`, { method: "POST", token });
+  $("member-result").textContent = tr("memo-erased", { entry });
+  await load();
+}
+
 async function publishStatement() {
   const token = await readingToken(SLOT, device, ledger.host);
   const date = $("publish-date").value.trim();
@@ -546,6 +565,7 @@ async function main() {
     busy($("member-form").querySelector("button"), exportMember);
   });
   $("member-erase").addEventListener("click", () => busy($("member-erase"), eraseMember));
+  $("memo-erase").addEventListener("click", () => busy($("memo-erase"), eraseMemo));
   $("publish-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("publish-form").querySelector("button"), publishStatement);

@@ -3,7 +3,7 @@
 // in English, saying what happened and, where there is one, what to do. The server's own
 // `detail` (English, in cents, with key ids) is for scripts and stays out of sight.
 // Placeholders come from the problem's fields: {missing} (an amount, written as people write
-// it), {account}. tests/unit/test_problem_messages.py checks that every type has both.
+// it), {account}, {entry}. tests/unit/test_problem_messages.py checks that every type has both.
 
 export const PROBLEMS = {
   fr: {
@@ -102,6 +102,7 @@ export const PROBLEMS = {
     "problem.unbalanced-entry": "Écriture déséquilibrée.",
     "problem.unbalanced-statement": "Le relevé ne s’équilibre pas (solde d’ouverture, lignes, solde de clôture).",
     "problem.unknown-account": "Aucun compte ne porte le numéro {account}.",
+    "problem.unknown-memo": "L’écriture n° {entry} n’a pas de mémo (aucun, ou déjà effacé).",
     "problem.unknown-bank-account": "Ce compte bancaire n’est pas enregistré.",
     "problem.unknown-batch": "Lot de virements introuvable.",
     "problem.unknown-key": "Cet appareil n’est pas enrôlé : demandez un code d’enrôlement au bureau de change.",
@@ -209,6 +210,7 @@ export const PROBLEMS = {
     "problem.unbalanced-entry": "Unbalanced journal entry.",
     "problem.unbalanced-statement": "The statement does not balance (opening balance, lines, closing balance).",
     "problem.unknown-account": "No account has the number {account}.",
+    "problem.unknown-memo": "Entry {entry} has no memo (none, or already erased).",
     "problem.unknown-bank-account": "This bank account is not registered.",
     "problem.unknown-batch": "Transfer batch not found.",
     "problem.unknown-key": "This device is not enrolled: ask the exchange office for an enrolment code.",

@@ -36,8 +36,20 @@ export function newNonce() {
   return toBase64url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-/** The transfer record a payer's device signs: every field of the schema, in no special order. */
-export function transferRecord({ host, currency, from, to, amount, kid, now, memo = "", payreq = null, nonce = newNonce() }) {
+/**
+ * A memo kept beside the log (FORMATS.md §4, ledger/memos.py): the record signs its commitment,
+ * the hex SHA-256 of "SOU-MEMO-V1\n" ‖ a random 16-byte salt ‖ the text, and the envelope
+ * carries the text and the salt, which the service can erase. Null for no text.
+ */
+export async function memoFor(text, salt = crypto.getRandomValues(new Uint8Array(16))) {
+  if (!text) return null;
+  const commitment = toHex(await sha256(concat(utf8("SOU-MEMO-V1\n"), salt, utf8(text))));
+  return { text, salt: toBase64url(salt), commitment };
+}
+
+/** The transfer record a payer's device signs: every field of the schema, in no special order;
+ * `memo` is what memoFor gave, or null. */
+export function transferRecord({ host, currency, from, to, amount, kid, now, memo = null, payreq = null, nonce = newNonce() }) {
   return {
     v: 1,
     type: "transfer",
@@ -50,7 +62,7 @@ export function transferRecord({ host, currency, from, to, amount, kid, now, mem
     kid,
     created: rfc3339(now),
     expires: rfc3339(now + WINDOW),
-    memo: memo.normalize("NFC"),
+    memo: memo ? memo.commitment : "",
     payreq,
     ref: null,
   };
@@ -73,11 +85,14 @@ export function operationRecord({ type, host, currency, kid, now, fields }) {
   };
 }
 
-/** Signs a record with a device's private key: its envelope and its id (hex SHA-256). */
-export async function signRecord(type, record, privateKey) {
+/** Signs a record with a device's private key: its envelope (with the memo the record commits
+ * to, if any) and its id (hex SHA-256). */
+export async function signRecord(type, record, privateKey, memo = null) {
   const bytes = signedBytes(type, record);
   const sig = await crypto.subtle.sign({ name: "Ed25519" }, privateKey, bytes);
-  return { envelope: { alg: "Ed25519", record, sig: toBase64url(sig) }, id: toHex(await sha256(bytes)) };
+  const envelope = { alg: "Ed25519", record, sig: toBase64url(sig) };
+  if (memo) envelope.memo = { text: memo.text, salt: memo.salt };
+  return { envelope, id: toHex(await sha256(bytes)) };
 }
 
 export async function publicKeyFromHex(hex) {

@@ -40,7 +40,7 @@ function render() {
 export function problemText(error) {
   const key = `problem.${error.code}`;
   const fields = error.fields || {};
-  const vars = { account: fields.account ?? "" };
+  const vars = { account: fields.account ?? "", entry: fields.entry ?? "" };
   if (Number.isInteger(fields.missing)) vars.missing = formatAmount(fields.missing, fields.currency || "");
   return t(has(key) ? key : "problem.other", vars);
 }

@@ -10,7 +10,7 @@ import { onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
 import { lookUpPayee } from "./payee.js";
 import { parseRequest, requestIsSigned } from "./payment-requests.js";
-import { receiptIsValid, signRecord, transferRecord } from "./records.js";
+import { memoFor, receiptIsValid, signRecord, transferRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 import { setUpTopUp } from "./topup.js";
 
@@ -196,6 +196,7 @@ async function pay() {
     if ([...memo].length > 140 || /[\u0000-\u001f\u007f-\u009f]/.test(memo)) {
       return showError("error.memo");
     }
+    const note = await memoFor(memo);
     const record = transferRecord({
       host: ledger.host,
       currency: ledger.currency,
@@ -204,10 +205,10 @@ async function pay() {
       amount,
       kid: device.kid,
       now: serverNow(),
-      memo,
+      memo: note,
       payreq: payment.payreq,
     });
-    pending = { record, ...(await signRecord("transfer", record, device.privateKey)) };
+    pending = { record, ...(await signRecord("transfer", record, device.privateKey, note)) };
   }
   progress("pay.sending");
   let receipt;
