@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench clean
+.PHONY: run test check lint-js bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sou needs Python 3.11 or newer")'
@@ -34,12 +34,23 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
-check: $(STAMP)
+check: $(STAMP) lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy scripts tests
 	$(BIN)/lint-imports
+
+# The browser code's linter, ESLint (eslint.config.js), from the npm registry (package-lock.json).
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "ESLint needs Node.js 20.19+ and npm (Debian: apt-get install nodejs)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+lint-js: $(NODE_STAMP)
+	node_modules/.bin/eslint wallet_api/static eslint.config.js
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_ledger.py
@@ -48,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_selfcheck.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -51,13 +51,16 @@ def seal_key(key: SigningKey) -> bytes:
 
 
 _FIELDS = struct.Struct(">qqq?q")
+_LEG = struct.Struct(">qqq")
 
 
 def entry_digest(leaf_hash: bytes, legs: Sequence[Leg]) -> bytes:
     """What a seal keeps of an account's latest entry: its leaf hash and its postings, in
-    leg order (a unit is its accounts')."""
-    flat = [value for leg in legs for value in leg]
-    return hashlib.sha256(leaf_hash + struct.pack(f">{len(flat)}q", *flat)).digest()
+    leg order (a unit is its accounts'): SHA-256 of the hash and each leg's three signed
+    64-bit big-endian integers."""
+    if len(legs) == 1:  # a payment: the hot path, without the join
+        return hashlib.sha256(leaf_hash + _LEG.pack(*legs[0])).digest()
+    return hashlib.sha256(leaf_hash + b"".join([_LEG.pack(*leg) for leg in legs])).digest()
 
 
 def account_seal(key: bytes, account: Account, last_entry: int | None, digest: bytes) -> bytes:

@@ -867,10 +867,13 @@ _IN_LEG_ORDER = " ORDER BY p.entry, p.leg"
 _LAST_ENTRY_PG = (
     "coalesce(('x' || encode(substring(a.seal from 1 for 8), 'hex'))::bit(64)::bigint, -1)"
 )
+# Entry by entry (a nested loop on the two primary keys, which LATERAL imposes): joined as a
+# set, the planner hashed the whole of `postings` while it was small, a cost that grew with it.
 _LATEST_ENTRIES_PG = (
-    _LATEST_ENTRIES
-    + f"IN (SELECT {_LAST_ENTRY_PG} FROM accounts AS a WHERE a.number = ANY(%b::bigint[]))"
-    + _IN_LEG_ORDER
+    "SELECT p.entry, p.debit, p.credit, p.amount, e.leaf_hash FROM (SELECT DISTINCT "
+    f"{_LAST_ENTRY_PG} AS idx FROM accounts AS a WHERE a.number = ANY(%b::bigint[])) AS l "
+    "JOIN entries AS e ON e.idx = l.idx "
+    "CROSS JOIN LATERAL (SELECT * FROM postings AS q WHERE q.entry = l.idx) AS p" + _IN_LEG_ORDER
 )
 _POSTED_AFTER_PG = (
     "SELECT a.number FROM accounts AS a WHERE a.number = ANY(%b::bigint[]) AND ("
@@ -901,12 +904,18 @@ def _digests_of(rows: Iterable[Sequence[Any]]) -> dict[int, bytes]:
     """Entries' digests (ledger.integrity) from rows of (entry, debit, credit, amount, leaf
     hash) in entry and leg order. The stored leaf hash is the one the tree is built from;
     whether it is still the hash of the stored leaf is the self-check's to say."""
-    legs: dict[int, list[integrity.Leg]] = {}
-    leaves: dict[int, bytes] = {}
-    for entry, debit, credit, amount, hashed in rows:
-        legs.setdefault(entry, []).append((debit, credit, amount))
-        leaves[entry] = bytes(hashed)
-    return {e: integrity.entry_digest(leaves[e], legs[e]) for e in leaves}
+    digests: dict[int, bytes] = {}
+    current, hashed = None, b""
+    legs: list[integrity.Leg] = []
+    for entry, debit, credit, amount, leaf in rows:  # one pass: rows come in entry order
+        if entry != current:
+            if current is not None:
+                digests[current] = integrity.entry_digest(hashed, legs)
+            current, hashed, legs = entry, bytes(leaf), []
+        legs.append((debit, credit, amount))
+    if current is not None:
+        digests[current] = integrity.entry_digest(hashed, legs)
+    return digests
 
 
 def _account_row(account: Account, opened_idx: int) -> dict[str, object]:

@@ -38,7 +38,7 @@ export async function api(path, { method = "GET", body, token } = {}) {
   const date = Date.parse(response.headers.get("date") || "");
   if (!Number.isNaN(date)) clockOffset = date + 500 - Date.now();
   const text = await response.text();
-  let data = null;
+  let data;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {

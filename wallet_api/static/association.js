@@ -282,7 +282,7 @@ function lineForm(line, transit) {
   select.id = `${id}-target`;
   select.name = "target";
   select.append(new Option(tr("no-match"), ""));
-  for (const t of transit.filter((t) => t.amount > 0 === line.amount > 0)) {
+  for (const t of transit.filter((candidate) => candidate.amount > 0 === line.amount > 0)) {
     const target = t.entry !== null ? `entry:${t.entry}` : `batch:${t.batch}`;
     const label = tr("transit", { kind: tr(t.kind), amount: formatCents(Math.abs(t.amount)), date: t.date });
     select.append(new Option(label, target));

@@ -193,7 +193,7 @@ async function pay() {
     const amount = payment.amount ?? parseAmount($("pay-amount").value);
     if (amount === null) return showError("error.amount");
     const memo = $("pay-memo").value.trim().normalize("NFC");
-    if ([...memo].length > 140 || /[\u0000-\u001f\u007f-\u009f]/.test(memo)) {
+    if ([...memo].length > 140 || /\p{Cc}/u.test(memo)) {
       return showError("error.memo");
     }
     const note = await memoFor(memo);
