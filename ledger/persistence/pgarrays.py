@@ -68,6 +68,10 @@ def encode(column: Column) -> bytes:
         size = struct.calcsize(">" + code)
         pairs = [x for v in values for x in (size, v)]
         return head + struct.pack(">" + ("i" + code) * len(values), *pairs)
+    blobs = [v for v in values if type(v) is bytes] if column.holds is bytes else []
+    if len(blobs) == len(values) and len({len(b) for b in blobs}) == 1:
+        prefix = struct.pack(">i", len(blobs[0]))  # the seals of a batch: all 72 bytes
+        return head + prefix + prefix.join(blobs)
     parts = [head]
     for value in values:
         if value is None:
