@@ -118,7 +118,7 @@ class LedgerStore:
         self._head: tuple[int, bytes | None] = (-1, None)  # as `lock_head` read it
         self._head_kid: str | None = None
         # what `_lock_and_read_pg` read of the seals' evidence, for `load_state`
-        self._seal_evidence: tuple[dict[int, bytes], set[int]] | None = None
+        self._seal_evidence: dict[int, tuple[int, bytes | None]] | None = None
 
     # --- the write path ------------------------------------------------------------------------
 
@@ -304,31 +304,29 @@ class LedgerStore:
         accounts: Sequence[Account],
         key: bytes,
         *,
-        read: tuple[dict[int, bytes], set[int]] | None = None,
+        read: dict[int, tuple[int, bytes | None]] | None = None,
     ) -> dict[int, str]:
         """The accounts whose seals do not hold (row, latest entry, no later posting), and why.
-        `read` is what `_lock_and_read_pg` read already (the latest entries' digests, the
-        accounts posted to since), else it is read here."""
+        `read` is what `_lock_and_read_pg` read already (`latest_entries`), else it is read
+        here."""
         if not accounts:
             return {}
-        if read is None:
-            digests = self.digests(
-                sorted({a.last_entry for a in accounts if a.last_entry is not None})
-            )
-            later = self._posted_after(
-                [(a.number, -1 if a.last_entry is None else a.last_entry) for a in accounts]
-            )
-        else:
-            digests, later = read
+        latest = self.latest_entries([a.number for a in accounts]) if read is None else read
         bad: dict[int, str] = {}
         for account in accounts:
-            digest = None if account.last_entry is None else digests.get(account.last_entry)
-            if not integrity.holds(key, account, digest):
+            actual, digest = latest.get(account.number, (None, None))
+            if account.seal is None:
+                bad[account.number] = "no seal"
+            elif actual != account.last_entry:
+                sealed = -1 if account.last_entry is None else account.last_entry
+                newer = actual is not None and actual > sealed
                 bad[account.number] = (
-                    "no seal" if account.seal is None else "its row or latest entry was changed"
+                    "a posting is newer than its sealed latest entry"
+                    if newer
+                    else "its row or latest entry was changed"
                 )
-        for number in later - bad.keys():
-            bad[number] = "a posting is newer than its sealed latest entry"
+            elif not integrity.holds(key, account, digest):
+                bad[account.number] = "its row or latest entry was changed"
         return bad
 
     def write_seals(self, accounts: list[Account]) -> None:
@@ -369,27 +367,25 @@ class LedgerStore:
             self._update_balances(resealed)
         return bad
 
-    def _posted_after(self, pairs: list[tuple[int, int]]) -> set[int]:
-        """The accounts of `pairs` (account, entry) with a posting after that entry: two
-        probes of the (debit, entry) and (credit, entry) indexes each."""
-        later = _LATER.format(n="v.n", last="v.last")
+    def latest_entries(self, numbers: Sequence[int]) -> dict[int, tuple[int, bytes | None]]:
+        """For each of these accounts that has postings, the latest entry posted to it (two
+        probes of the (debit, entry) and (credit, entry) indexes) and that entry's digest from
+        its stored leaf hash and postings (None if either is gone)."""
+        if not numbers:
+            return {}
         if self.sqlite:
+            wanted = sorted(set(numbers))
             rows = self._sqlite_rows(
-                f"WITH v(n, last) AS (VALUES {', '.join(['(?, ?)'] * len(pairs))}) "
-                f"SELECT n FROM v WHERE {later}",
-                [value for pair in pairs for value in pair],
+                f"WITH w(n) AS (VALUES {', '.join(['(?)'] * len(wanted))}) " + _LATEST_SQLITE,
+                wanted,
             )
         else:
             rows = (
                 self._pg_raw()
-                .execute(
-                    "SELECT v.n FROM unnest(%b::bigint[], %b::bigint[]) AS v(n, last) "
-                    f"WHERE {later}",
-                    [pgarrays.Int8s([n for n, _ in pairs]), pgarrays.Int8s([e for _, e in pairs])],
-                )
+                .execute(_LATEST_PG, [pgarrays.Int8s(sorted(set(numbers)))], binary=True)
                 .fetchall()
             )
-        return {n for (n,) in rows}
+        return _latest_of(rows)
 
     def leaf_in_tree(self, index: int, size: int) -> bool:
         """Whether the stored entry `index` is the leaf the stored tree of `size` holds."""
@@ -482,8 +478,7 @@ class LedgerStore:
                 [wanted],
             )
             # the seals' evidence, read once the rows are locked, before the head is
-            latest = raw.execute(_LATEST_ENTRIES_PG, [wanted], binary=True)
-            later = raw.execute(_POSTED_AFTER_PG, [wanted])
+            latest = raw.execute(_LATEST_PG, [wanted], binary=True)
             head = raw.execute(
                 "SELECT size, frontier, ledger_kid FROM log_head WHERE id = 1 FOR UPDATE"
             )
@@ -501,7 +496,7 @@ class LedgerStore:
         self._head = (size, None if frontier is None else bytes(frontier))
         found = [Account(*row[:-1]).with_seal(row[-1]) for row in accounts.fetchall()]
         enrolled = {row[0]: Key(row[0], bytes(row[1]), *row[2:]) for row in keys.fetchall()}
-        self._seal_evidence = (_digests_of(latest.fetchall()), {n for (n,) in later.fetchall()})
+        self._seal_evidence = _latest_of(latest.fetchall())
         return found, size, enrolled, [tuple(row) for row in nonces.fetchall()]
 
     def _payments(self, ids: Iterable[str]) -> dict[str, Payment]:
@@ -854,31 +849,33 @@ def _marks(values: Sequence[object]) -> str:
 
 
 _ACCOUNT_COLUMNS = "number, unit, kind, status, no_overdraft, name, debits, credits, seal"
-_LATER = (
-    "EXISTS (SELECT 1 FROM postings AS p WHERE p.debit = {n} AND p.entry > {last}) OR "
-    "EXISTS (SELECT 1 FROM postings AS p WHERE p.credit = {n} AND p.entry > {last})"
-)
 _LATEST_ENTRIES = (
     "SELECT p.entry, p.debit, p.credit, p.amount, e.leaf_hash "
     "FROM postings AS p JOIN entries AS e ON e.idx = p.entry WHERE p.entry "
 )
 _IN_LEG_ORDER = " ORDER BY p.entry, p.leg"
-# PostgreSQL: the latest entry an account's seal names (its first 8 bytes), -1 if unsealed
-_LAST_ENTRY_PG = (
-    "coalesce(('x' || encode(substring(a.seal from 1 for 8), 'hex'))::bit(64)::bigint, -1)"
+# The latest entry posted to each account of `w(n)`, its leaf hash and its postings; left
+# joins: an entry or postings gone leave the account's row, with nulls. On PostgreSQL the
+# fences (MATERIALIZED, OFFSET 0) keep the plan a nested loop on the primary keys: pulled up,
+# the latest entry's expression was evaluated five times over and `entries` hashed whole.
+_LATEST_PG = (
+    "WITH l AS MATERIALIZED (SELECT w.n, greatest("
+    "(SELECT max(q.entry) FROM postings AS q WHERE q.debit = w.n), "
+    "(SELECT max(q.entry) FROM postings AS q WHERE q.credit = w.n)) AS idx "
+    "FROM unnest(%b::bigint[]) AS w(n)) "
+    "SELECT l.n, l.idx, p.debit, p.credit, p.amount, e.leaf_hash FROM l "
+    "LEFT JOIN LATERAL (SELECT f.leaf_hash FROM entries AS f WHERE f.idx = l.idx OFFSET 0) "
+    "AS e ON true LEFT JOIN LATERAL (SELECT q.leg, q.debit, q.credit, q.amount FROM postings "
+    "AS q WHERE q.entry = l.idx OFFSET 0) AS p ON true "
+    "WHERE l.idx IS NOT NULL ORDER BY l.n, p.leg"
 )
-# Entry by entry (a nested loop on the two primary keys, which LATERAL imposes): joined as a
-# set, the planner hashed the whole of `postings` while it was small, a cost that grew with it.
-_LATEST_ENTRIES_PG = (
-    "SELECT p.entry, p.debit, p.credit, p.amount, e.leaf_hash FROM (SELECT DISTINCT "
-    f"{_LAST_ENTRY_PG} AS idx FROM accounts AS a WHERE a.number = ANY(%b::bigint[])) AS l "
-    "JOIN entries AS e ON e.idx = l.idx "
-    "CROSS JOIN LATERAL (SELECT * FROM postings AS q WHERE q.entry = l.idx) AS p" + _IN_LEG_ORDER
-)
-_POSTED_AFTER_PG = (
-    "SELECT a.number FROM accounts AS a WHERE a.number = ANY(%b::bigint[]) AND ("
-    + _LATER.format(n="a.number", last=_LAST_ENTRY_PG)
-    + ")"
+_LATEST_SQLITE = (  # SQLite's max() of two is null if either is: no posting counts as -1
+    ", l AS MATERIALIZED (SELECT w.n, max("
+    "coalesce((SELECT max(q.entry) FROM postings AS q WHERE q.debit = w.n), -1), "
+    "coalesce((SELECT max(q.entry) FROM postings AS q WHERE q.credit = w.n), -1)) AS idx "
+    "FROM w) SELECT l.n, l.idx, p.debit, p.credit, p.amount, e.leaf_hash FROM l "
+    "LEFT JOIN entries AS e ON e.idx = l.idx LEFT JOIN postings AS p ON p.entry = l.idx "
+    "WHERE l.idx >= 0 ORDER BY l.n, p.leg"
 )
 _KEY_COLUMNS = "kid, public_key, account, role, status, refund_limit, issued_by"
 
@@ -916,6 +913,27 @@ def _digests_of(rows: Iterable[Sequence[Any]]) -> dict[int, bytes]:
     if current is not None:
         digests[current] = integrity.entry_digest(hashed, legs)
     return digests
+
+
+def _latest_of(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[int, bytes | None]]:
+    """account -> (latest entry, its digest or None) from rows of (account, entry, debit,
+    credit, amount, leaf hash) in account and leg order (`_LATEST_PG`, `_LATEST_SQLITE`)."""
+    groups: dict[int, tuple[int, bytes | None, list[integrity.Leg]]] = {}
+    for number, entry, debit, credit, amount, leaf in rows:
+        group = groups.get(number)
+        if group is None:
+            group = groups[number] = (entry, None if leaf is None else bytes(leaf), [])
+        if debit is not None:
+            group[2].append((debit, credit, amount))
+    digests: dict[int, bytes | None] = {}  # an entry shared by two accounts, hashed once
+    latest: dict[int, tuple[int, bytes | None]] = {}
+    for number, (entry, leaf, legs) in groups.items():
+        if entry not in digests:
+            digests[entry] = (
+                None if leaf is None or not legs else integrity.entry_digest(leaf, legs)
+            )
+        latest[number] = (entry, digests[entry])
+    return latest
 
 
 def _account_row(account: Account, opened_idx: int) -> dict[str, object]:
