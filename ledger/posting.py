@@ -96,16 +96,13 @@ def post_records(
     *,
     records: Sequence[SignedRecord],
     now: int | None = None,
-    lock: bool = True,
     verified: Mapping[int, bytes] | None = None,
 ) -> list[Outcome]:
     """Posts a batch; the outcome of each record in its place. The caller commits.
 
     `verified` are the records (by place) whose signature the caller verified, with the
     public key that did (`verify_known_signatures`): they are not verified again, and the
-    key read under the locks must be that one. `lock=False` reads balances without row
-    locks: it exists only so that the concurrency tests can show that they catch an unsafe
-    ledger.
+    key read under the locks must be that one.
     """
     verified = verified or {}
     ledger, store = uow.ledger, uow.store
@@ -149,7 +146,7 @@ def post_records(
         has_open = any(records[i].type == "account" for i in todo)
         system = None if has_open else ledger.system_accounts_cache(refs.system)
         state = store.load_state(
-            ledger.empty_state(), refs, seal_key=ledger.seal_key, lock=lock, system=system
+            ledger.empty_state(), refs, seal_key=ledger.seal_key, system=system
         )
         if not has_open:
             ledger.remember_system_accounts(state.system)
