@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from association.iban import iban_from_rib
 from association.offices import record_note_delivery
 from ledger.admin import enrol_device, issue_enrolment_code, open_account
 from ledger.context import Ledger
@@ -150,8 +151,6 @@ CAE = "CAE Hemen Lan"
 
 def _demo_iban(n: int) -> str:
     """A French IBAN with valid RIB key and check digits: bank 30006, branch 00001."""
-    from association.iban import iban_from_rib
-
     return iban_from_rib("30006", "00001", f"{n:011d}")
 
 

@@ -5,30 +5,28 @@ Like every administration command, each prints its result alone on its last line
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from ledger.errors import SouError
-from sou.cli import _fail, _ledger, _write, main
-
-if TYPE_CHECKING:
-    from association.bank_import import LineView
-    from ledger.context import LedgerUnitOfWork
-
-TREASURER_KEY = click.option(
-    "--treasurer-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("SOU_TREASURER_KEY", "sou-treasurer.key"),
-    show_default="SOU_TREASURER_KEY or sou-treasurer.key",
+from association.bank_import import (
+    LineView,
+    import_statement,
+    register_bank_account,
+    statement_line,
+    statement_lines,
 )
+from association.errors import TopUpRefused
+from association.reconciliation import match_line, post_bank_conversion, reserve_check, resolve_line
+from ledger.context import LedgerUnitOfWork
+from ledger.errors import SouError
+from ledger.money import format_fr
+from ledger.records import operation
+from sou.commands.common import TREASURER_KEY, current_ledger, fail, write
+from sou.local_keys import association_treasurer
 
 
 def _line_text(view: LineView) -> str:
-    from ledger.money import format_fr
-
     what = view.status
     if view.entry is not None:
         what += f" entry {view.entry}"
@@ -42,7 +40,7 @@ def _line_text(view: LineView) -> str:
     return f"{view.statement}:{view.line}\t{view.date}\t{amount}\t{what}\t{view.label}"
 
 
-@main.group()
+@click.group()
 def bank() -> None:
     """The reserve's bank accounts: statements, matching, top-ups by bank transfer."""
 
@@ -53,9 +51,8 @@ def bank() -> None:
 @click.option("--label", required=True, help="How the treasurer calls the account.")
 def bank_account(iban: str, reserve: str, label: str) -> None:
     """Register the bank account holding the euros of the digital or the paper reserve."""
-    from association.bank_import import register_bank_account
 
-    made = _write(
+    made = write(
         lambda uow, now: register_bank_account(uow, iban=iban, reserve=reserve, label=label)
     )
     click.echo(f"{made.iban} reserve:{made.reserve}")
@@ -66,10 +63,9 @@ def bank_account(iban: str, reserve: str, label: str) -> None:
 @click.option("--iban", help="The account, when the file holds several reserve accounts.")
 def bank_import(file: Path, iban: str | None) -> None:
     """Import a statement file (camt.053, CFONB 120, French CSV); print the statement's id."""
-    from association.bank_import import import_statement
 
     data = file.read_bytes()
-    imported = _write(lambda uow, now: import_statement(uow, data=data, now=now, iban=iban))
+    imported = write(lambda uow, now: import_statement(uow, data=data, now=now, iban=iban))
     click.echo(
         f"{imported.iban}: {imported.lines} lines, {imported.matched} matched, {imported.open} open"
     )
@@ -81,16 +77,15 @@ def bank_import(file: Path, iban: str | None) -> None:
 @click.option("--statement", type=click.IntRange(1), help="Only this statement's lines.")
 def bank_lines(only_open: bool, statement: int | None) -> None:
     """List statement lines (statement:line, date, amount, status, label); then a count."""
-    from association.bank_import import statement_lines
 
-    ledger = _ledger()
+    ledger = current_ledger()
     try:
         with ledger.unit_of_work(write=False) as uow:
             views = statement_lines(
                 uow, statement=statement, status=("open",) if only_open else None
             )
     except SouError as error:
-        _fail(error)
+        fail(error)
     for view in views:
         click.echo(_line_text(view))
     click.echo(f"{len(views)} lines")
@@ -101,15 +96,13 @@ def bank_check() -> None:
     """The reserve check (FORMATS.md §3 invariant 3): each bank account's statement balance against
     the ledger, with what the ledger expects and the bank has not booked (in transit) and the
     lines left open; then how many accounts balance."""
-    from association.reconciliation import reserve_check
-    from ledger.money import format_fr
 
-    ledger = _ledger()
+    ledger = current_ledger()
     try:
         with ledger.unit_of_work(write=False) as uow:
             checks = reserve_check(uow)
     except SouError as error:
-        _fail(error)
+        fail(error)
 
     def cents(amount: int | None) -> str:
         return "none" if amount is None else format_fr(amount)
@@ -134,9 +127,8 @@ def bank_check() -> None:
 @click.argument("note")
 def bank_resolve(statement: int, line: int, note: str) -> None:
     """Explain a line the ledger does not account for (bank fees…) with a note."""
-    from association.reconciliation import resolve_line
 
-    view = _write(lambda uow, now: resolve_line(uow, statement=statement, line=line, note=note))
+    view = write(lambda uow, now: resolve_line(uow, statement=statement, line=line, note=note))
     click.echo(_line_text(view))
 
 
@@ -149,9 +141,8 @@ def bank_resolve(statement: int, line: int, note: str) -> None:
 def bank_match(statement: int, line: int, entry: int | None, batch: int | None, note: str) -> None:
     """Match a line by hand with what the ledger still expects (see `sou bank check`), with a
     note; a difference of amounts stays in the reserve check, unexplained."""
-    from association.reconciliation import match_line
 
-    view = _write(
+    view = write(
         lambda uow, now: match_line(
             uow, statement=statement, line=line, entry=entry, batch=batch, note=note, now=now
         )
@@ -165,17 +156,11 @@ def bank_match(statement: int, line: int, entry: int | None, batch: int | None, 
 @TREASURER_KEY
 def bank_topup(statement: int, line: int, treasurer_key: Path) -> None:
     """Credit the member a top-up line names (bank conversion, treasurer key); print the entry."""
-    from association.bank_import import statement_line
-    from association.errors import TopUpRefused
-    from association.reconciliation import post_bank_conversion
-    from ledger.records import operation
-    from sou.local_keys import association_treasurer
-
-    ledger = _ledger()
+    ledger = current_ledger()
     try:
         key, _ = association_treasurer(ledger, treasurer_key)
     except SouError as error:
-        _fail(error)
+        fail(error)
 
     def topup(uow: LedgerUnitOfWork, now: int) -> int:
         view = statement_line(uow, statement=statement, line=line)
@@ -196,4 +181,8 @@ def bank_topup(statement: int, line: int, treasurer_key: Path) -> None:
         posted = post_bank_conversion(uow, statement=statement, line=line, record=record, now=now)
         return posted.index
 
-    click.echo(str(_write(topup)))
+    click.echo(str(write(topup)))
+
+
+def register(main: click.Group) -> None:
+    main.add_command(bank)

@@ -1,4 +1,4 @@
-"""`sou merchant …` and `sou treasurer …`: merchants' days and the association's office.
+"""`sou merchant …`: merchants' onboarding, business days and exports.
 
 Like every administration command, each prints its result alone on its last line.
 """
@@ -6,25 +6,25 @@ Like every administration command, each prints its result alone on its last line
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from ledger.context import LedgerUnitOfWork
 from ledger.errors import SouError
-from sou.cli import _fail, _ledger, _write, main
-
-if TYPE_CHECKING:
-    from ledger.context import LedgerUnitOfWork
-
-KINDS = click.Choice(["business", "cae", "local_authority", "association"])
-TREASURER_KEY = click.option(
-    "--treasurer-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("SOU_TREASURER_KEY", "sou-treasurer.key"),
-    show_default="SOU_TREASURER_KEY or sou-treasurer.key",
+from ledger.money import format_fr
+from ledger.records import sign_record
+from ledger.signing import load_key_file
+from merchants.days import business_day_of, close_day, load_day, load_period, record_for
+from merchants.exports import day_lines_csv, day_statement_pdf, takings_csv
+from merchants.profiles import (
+    Application,
+    apply_merchant,
+    approve_merchant,
+    merchant_profile,
+    record_membership,
 )
+from sou.commands.common import KINDS, current_ledger, fail, write
 
 
 def _closing(text: str) -> int:
@@ -37,7 +37,7 @@ def _closing(text: str) -> int:
     return hours * 60 + minutes
 
 
-@main.group()
+@click.group()
 def merchant() -> None:
     """Merchants: onboarding, business days, exports."""
 
@@ -64,8 +64,6 @@ def merchant_apply(
     closing: str,
 ) -> None:
     """Register a merchant's application (its account stays frozen until approved)."""
-    from merchants.profiles import Application, apply_merchant
-
     application = Application(
         kind=kind,
         legal_name=name,
@@ -77,16 +75,14 @@ def merchant_apply(
         analytic_code=analytic_code,
         closing_minutes=_closing(closing),
     )
-    click.echo(_write(lambda uow, now: apply_merchant(uow, application=application, now=now)))
+    click.echo(write(lambda uow, now: apply_merchant(uow, application=application, now=now)))
 
 
 @merchant.command("approve")
 @click.argument("account", type=int)
 def merchant_approve(account: int) -> None:
     """Approve a merchant: its account opens to payments."""
-    from merchants.profiles import approve_merchant
-
-    _write(lambda uow, now: approve_merchant(uow, account=account, now=now))
+    write(lambda uow, now: approve_merchant(uow, account=account, now=now))
     click.echo("approved")
 
 
@@ -95,10 +91,8 @@ def merchant_approve(account: int) -> None:
 @click.argument("paid_until", type=click.DateTime(["%Y-%m-%d"]))
 def merchant_membership(account: int, paid_until: dt.datetime) -> None:
     """Record the merchant's membership fee as paid until PAID_UNTIL."""
-    from merchants.profiles import record_membership
-
     until = paid_until.date()
-    _write(lambda uow, now: record_membership(uow, account=account, paid_until=until))
+    write(lambda uow, now: record_membership(uow, account=account, paid_until=until))
     click.echo(until.isoformat())
 
 
@@ -111,19 +105,14 @@ def merchant_day(
     account: int, date: dt.datetime | None, csv_file: Path | None, pdf_file: Path | None
 ) -> None:
     """Print a business day's statement (today's by default); write its CSV or PDF."""
-    from ledger.money import format_fr
-    from merchants.days import business_day_of, load_day
-    from merchants.exports import day_lines_csv, day_statement_pdf
-    from merchants.profiles import merchant_profile
-
-    ledger = _ledger()
+    ledger = current_ledger()
     try:
         with ledger.unit_of_work(write=False) as uow:
             profile = merchant_profile(uow, account=account)
             when = date.date() if date else business_day_of(profile, ledger.clock())
             day = load_day(uow, account=account, date=when)
     except SouError as error:
-        _fail(error)
+        fail(error)
     s = day.statement
     if csv_file:
         csv_file.write_bytes(day_lines_csv(s, day.lines))
@@ -148,17 +137,13 @@ def merchant_close_day(
     account: int, date: dt.datetime, key_file: Path, declared: int | None
 ) -> None:
     """Close a business day with the merchant's key file; prints the day record's entry."""
-    from ledger.records import sign_record
-    from ledger.signing import load_key_file
-    from merchants.days import close_day, record_for
-
     key = load_key_file(key_file)
 
     def close(uow: LedgerUnitOfWork, now: int) -> int:
         record = record_for(uow, account=account, date=date.date(), kid=key.kid, declared=declared)
         return close_day(uow, record=sign_record(record, key), now=now).index
 
-    click.echo(_write(close))
+    click.echo(write(close))
 
 
 @merchant.command("takings")
@@ -168,93 +153,15 @@ def merchant_close_day(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def merchant_takings(account: int, first: dt.datetime, last: dt.datetime, file: Path) -> None:
     """Write the takings of FIRST to LAST (one row per day, then the total) as CSV."""
-    from merchants.days import load_period
-    from merchants.exports import takings_csv
-
-    ledger = _ledger()
+    ledger = current_ledger()
     try:
         with ledger.unit_of_work(write=False) as uow:
             days = load_period(uow, account=account, first=first.date(), last=last.date())
     except SouError as error:
-        _fail(error)
+        fail(error)
     file.write_bytes(takings_csv([d.statement for d in days]))
     click.echo(str(file))
 
 
-@main.group()
-def treasurer() -> None:
-    """The association's treasurer: fee rules and payouts of reconversions."""
-
-
-@treasurer.command("fee-rule")
-@click.argument("kind", type=KINDS)
-@click.argument("rate", metavar="PERCENT")
-@click.option("--minimum", type=click.IntRange(1, 2**31 - 1), default=1, show_default=True)
-@click.option("--membership-required/--no-membership-required", default=True)
-def treasurer_fee_rule(kind: str, rate: str, minimum: int, membership_required: bool) -> None:
-    """Set the reconversion fee of KIND, e.g. `2,5` (percent, at most 5)."""
-    from merchants.payouts import set_fee_rule
-    from merchants.reconversion import FeeRule
-
-    try:
-        rule = FeeRule.from_percent(kind, rate, minimum=minimum)
-    except SouError as error:
-        _fail(error)
-    _write(
-        lambda uow, now: set_fee_rule(
-            uow, rule=rule, membership_required=membership_required, now=now
-        )
-    )
-    click.echo(f"{kind} {rule.percent}")
-
-
-@treasurer.command("payouts")
-@TREASURER_KEY
-@click.option("--sepa", "sepa_file", required=True, type=click.Path(path_type=Path))
-def treasurer_payouts(treasurer_key: Path, sepa_file: Path) -> None:
-    """Approve every waiting reconversion in one batch; write its SEPA file; print the batch."""
-    from ledger.config import Settings
-    from ledger.records import operation
-    from merchants.payouts import approve_batch, waiting_reconversions
-    from merchants.sepa import Debtor
-    from sou.local_keys import association_treasurer
-
-    settings = Settings.from_env()
-    if not (settings.reserve_iban and settings.reserve_bic):
-        _fail(SouError("set SOU_RESERVE_IBAN and SOU_RESERVE_BIC (the reserve's bank account)"))
-    assert settings.reserve_iban and settings.reserve_bic
-    debtor = Debtor(settings.association_name, settings.reserve_iban, settings.reserve_bic)
-    ledger = _ledger()
-    try:
-        key, _ = association_treasurer(ledger, treasurer_key)
-        now = ledger.clock()
-        with ledger.unit_of_work() as uow:
-            records = [
-                operation(
-                    "payout",
-                    key=key,
-                    host=ledger.host,
-                    currency=ledger.currency,
-                    now=now,
-                    reconversion=w.record_id,
-                    amount=w.net,
-                )
-                for w in waiting_reconversions(uow)
-            ]
-            batch = approve_batch(uow, payouts=records, debtor=debtor, now=now)
-            uow.commit()
-    except SouError as error:
-        _fail(error)
-    sepa_file.write_bytes(batch.sepa_file)
-    click.echo(f"{batch.count} payouts, {batch.total} cents, file {sepa_file}")
-    click.echo(str(batch.id))
-
-
-@treasurer.command("executed")
-@click.argument("batch", type=int)
-def treasurer_executed(batch: int) -> None:
-    """Mark a payout batch executed (the bank statement shows it)."""
-    from merchants.payouts import mark_executed
-
-    _write(lambda uow, now: mark_executed(uow, number=batch, now=now))
-    click.echo("executed")
+def register(main: click.Group) -> None:
+    main.add_command(merchant)

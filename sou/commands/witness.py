@@ -17,10 +17,9 @@ from ledger.checkpoint import open_checkpoint, parse_verifier_key
 from ledger.errors import SouError
 from ledger.signing import create_key_file, load_key_file
 from ledger.witness import WitnessState, witness, witness_vkey
-from sou.cli import main
 
 
-@main.group("witness")
+@click.group("witness")
 def witness_group() -> None:
     """Vouch, as a witness, that a ledger's log is not split (C2SP tlog-cosignature)."""
 
@@ -103,3 +102,7 @@ def witness_cosign(base: str, name: str, key_file: Path, state_file: Path, submi
         sys.exit(1)
     click.echo(line, nl=False)
     click.echo(f"cosigned size {size}")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(witness_group)

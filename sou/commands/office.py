@@ -7,37 +7,29 @@ convert` uses (`--office-key`, `SOU_OFFICE_KEY`), enrolled for the first office 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
+from association.offices import office_view, record_office_operation
 from ledger.errors import SouError
-from ledger.records import MAX_WINDOW
-from sou.cli import _fail, _ledger, main
+from ledger.money import format_amount
+from ledger.records import MAX_WINDOW, format_time, new_nonce, sign_record
+from sou.commands.common import OFFICE_KEY, current_ledger, fail
+from sou.local_keys import office_agent
 
 CENTS = click.IntRange(1, 2**31 - 1)
-OFFICE_KEY = click.option(
-    "--office-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: os.environ.get("SOU_OFFICE_KEY", "sou-office.key"),
-    show_default="SOU_OFFICE_KEY or sou-office.key",
-)
 
 
-@main.group()
+@click.group()
 def office() -> None:
     """The exchange office of this machine: paper notes, deposits, cash."""
 
 
 def _operate(office_key: Path, record_type: str, fields: Mapping[str, str | int]) -> str:
     """Signs a `record_type` operation of this machine's office, posts it; its record id."""
-    from association.offices import record_office_operation
-    from ledger.records import format_time, new_nonce, sign_record
-    from sou.local_keys import office_agent
-
-    ledger = _ledger()
+    ledger = current_ledger()
     try:
         key, number = office_agent(ledger, office_key)
         now = ledger.clock()
@@ -61,7 +53,7 @@ def _operate(office_key: Path, record_type: str, fields: Mapping[str, str | int]
             record_office_operation(uow, record=record, now=now)
             uow.commit()
     except SouError as error:
-        _fail(error)
+        fail(error)
     return record.id
 
 
@@ -100,17 +92,13 @@ def deposit(cents: int, reserve: str, office_key: Path) -> None:
 @OFFICE_KEY
 def cash(office_key: Path) -> None:
     """Print the office's figures; the last line is its cash not yet deposited, in cents."""
-    from association.offices import office_view
-    from ledger.money import format_amount
-    from sou.local_keys import office_agent
-
-    ledger = _ledger()
+    ledger = current_ledger()
     try:
         _, number = office_agent(ledger, office_key)
         with ledger.unit_of_work(write=False) as uow:
             view = office_view(uow, number=number)
     except SouError as error:
-        _fail(error)
+        fail(error)
     click.echo(f"office {view.number} ({view.name}), {view.status}")
     click.echo(f"cash conversions {format_amount(view.converted, 'EUR')}")
     click.echo(f"paper notes issued {format_amount(view.paper_issued, 'EUR')}")
@@ -118,3 +106,7 @@ def cash(office_key: Path) -> None:
     click.echo(f"deposited {format_amount(view.deposited, 'EUR')}")
     click.echo(f"cash {format_amount(view.cash, 'EUR')}")
     click.echo(str(view.cash))
+
+
+def register(main: click.Group) -> None:
+    main.add_command(office)
