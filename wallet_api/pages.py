@@ -30,9 +30,34 @@ SWAGGER_UI = Path(fastapi_offline.__file__).parent / "static"
 swagger_ui_files = StaticFiles(directory=SWAGGER_UI)
 
 
+# The five pages share one <head> (static/shell.html); each page's file is its <body>. The
+# title is the French one the page opens with (its script writes it in the reader's language).
+# The wallet, the one installable app, also links its manifest and home-screen icon.
+TITLES = {
+    "wallet": "Porte-monnaie",
+    "till": "Caisse",
+    "office": "Comptoir de change",
+    "association": "Association",
+    "evaluation": "Évaluation du pilote",
+}
+INSTALL = (
+    '  <link rel="manifest" href="/manifest.webmanifest">\n'
+    '  <link rel="apple-touch-icon" href="/static/icon-192.png">\n'
+)
+
+
 @cache
 def _html(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
+    """The page `name` ("wallet", …) in the shell; the API's documentation is a page of its own."""
+    if name not in TITLES:
+        return (STATIC / f"{name}.html").read_text(encoding="utf-8")
+    shell = (STATIC / "shell.html").read_text(encoding="utf-8")
+    head = (
+        shell.replace("{{TITLE}}", TITLES[name])
+        .replace("{{INSTALL}}", INSTALL if name == "wallet" else "")
+        .replace("{{SCRIPT}}", f"{name}.js")
+    )
+    return head.replace("{{BODY}}", (STATIC / f"{name}.html").read_text(encoding="utf-8"))
 
 
 def _page(name: str, request: Request) -> HTMLResponse:
@@ -48,36 +73,36 @@ def _page(name: str, request: Request) -> HTMLResponse:
 @router.get("/r/{code}")
 def wallet(request: Request) -> HTMLResponse:
     """The wallet; on a QR code's address it opens the payment screen."""
-    return _page("wallet.html", request)
+    return _page("wallet", request)
 
 
 @router.get("/till")
 def till(request: Request) -> HTMLResponse:
-    return _page("till.html", request)
+    return _page("till", request)
 
 
 @router.get("/association")
 def association(request: Request) -> HTMLResponse:
     """The treasurer's console: reserve dashboard, compliance, reserve statements."""
-    return _page("association.html", request)
+    return _page("association", request)
 
 
 @router.get("/office")
 def office(request: Request) -> HTMLResponse:
     """The exchange office's tablet: an agent records conversions, paper notes, deposits."""
-    return _page("office.html", request)
+    return _page("office", request)
 
 
 @router.get("/evaluation")
 def evaluation(request: Request) -> HTMLResponse:
     """The pilot's evaluation report, with its charts (treasurer and auditors)."""
-    return _page("evaluation.html", request)
+    return _page("evaluation", request)
 
 
 @router.get("/docs")
 def api_docs(request: Request) -> HTMLResponse:
     """The HTTP API's documentation (Swagger UI over /openapi.json), with no third-party host."""
-    return _page("docs.html", request)
+    return _page("docs", request)
 
 
 @router.get("/manifest.webmanifest")

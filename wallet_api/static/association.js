@@ -5,12 +5,13 @@
 import { api, serverNow } from "./api.js";
 import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
-import { onLanguage, setUpLanguage } from "./i18n.js";
+import { addWords, language, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatCents, parseAmount } from "./money.js";
 import { operationRecord, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 
 const SLOT = "association";
+// This page's own words; the shared ones (enrolment, errors, problems) are i18n.js's.
 const TEXT = {
   fr: {
     title: "Console de l’association",
@@ -191,17 +192,12 @@ const TEXT = {
     "notes-save": "Record the notes",
   },
 };
+addWords(TEXT);
 let ledger = null;
 let device = null;
 let figures = null;
 let checks = [];
 let acts = []; // the latest administrative acts, who did them (GET /v1/audit/acts)
-
-function tr(key, vars = {}) {
-  const lang = document.documentElement.lang === "en" ? "en" : "fr";
-  const text = TEXT[lang][key] ?? TEXT.fr[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
-}
 
 function percent(bp) {
   return bp === null ? "—" : `${Math.floor(bp / 100)},${String(bp % 100).padStart(2, "0")} %`;
@@ -228,7 +224,7 @@ function renderFigures(d) {
   $("figures").replaceChildren(
     ...rows.flatMap(([key, value]) => {
       const dt = document.createElement("dt");
-      dt.textContent = tr(key);
+      dt.textContent = t(key);
       const dd = document.createElement("dd");
       dd.textContent = value;
       dd.id = `figure-${key.replace(":", "-")}`;
@@ -238,7 +234,7 @@ function renderFigures(d) {
   $("offices").replaceChildren(
     ...d.offices.map((o) =>
       item(
-        `${o.name} — ${tr("cash", {
+        `${o.name} — ${t("cash", {
           cash: formatCents(o.cash),
           delivered: formatCents(o.notes_delivered),
           issued: formatCents(o.paper_issued),
@@ -252,10 +248,10 @@ function renderFigures(d) {
   $("banks").replaceChildren(
     ...d.banks.map((b) =>
       item(
-        tr("bank", {
+        t("bank", {
           iban: b.iban,
           reserve: b.reserve,
-          bank: b.bank === null ? tr("no-bank") : `${formatCents(b.bank)} € (${b.statement_date})`,
+          bank: b.bank === null ? t("no-bank") : `${formatCents(b.bank)} € (${b.statement_date})`,
           expected: formatCents(b.expected),
           diff: b.difference === null ? "—" : `${formatCents(b.difference)}\u00a0€`,
         }),
@@ -271,25 +267,25 @@ function lineForm(line, transit) {
   const id = `line-${line.statement}-${line.line}`;
   const what = document.createElement("p");
   what.textContent =
-    tr("line", { date: line.date, amount: formatCents(line.amount), label: line.label }) +
-    (line.member ? tr("top-up", { member: line.member }) : "");
+    t("line", { date: line.date, amount: formatCents(line.amount), label: line.label }) +
+    (line.member ? t("top-up", { member: line.member }) : "");
   form.append(what);
   if (device.role !== "treasurer") return form;
   const choose = document.createElement("label");
   choose.htmlFor = `${id}-target`;
-  choose.textContent = tr("with");
+  choose.textContent = t("with");
   const select = document.createElement("select");
   select.id = `${id}-target`;
   select.name = "target";
-  select.append(new Option(tr("no-match"), ""));
-  for (const t of transit.filter((candidate) => candidate.amount > 0 === line.amount > 0)) {
-    const target = t.entry !== null ? `entry:${t.entry}` : `batch:${t.batch}`;
-    const label = tr("transit", { kind: tr(t.kind), amount: formatCents(Math.abs(t.amount)), date: t.date });
+  select.append(new Option(t("no-match"), ""));
+  for (const move of transit.filter((candidate) => candidate.amount > 0 === line.amount > 0)) {
+    const target = move.entry !== null ? `entry:${move.entry}` : `batch:${move.batch}`;
+    const label = t("transit", { kind: t(move.kind), amount: formatCents(Math.abs(move.amount)), date: move.date });
     select.append(new Option(label, target));
   }
   const noteLabel = document.createElement("label");
   noteLabel.htmlFor = `${id}-note`;
-  noteLabel.textContent = tr("note");
+  noteLabel.textContent = t("note");
   const note = document.createElement("input");
   note.id = `${id}-note`;
   note.name = "note";
@@ -298,12 +294,12 @@ function lineForm(line, transit) {
   note.autocomplete = "off";
   const save = document.createElement("button");
   save.type = "submit";
-  save.textContent = tr("save");
+  save.textContent = t("save");
   if (line.member) {
     // A member's transfer: the treasurer signs the bank conversion that credits their units.
     const convert = document.createElement("button");
     convert.type = "button";
-    convert.textContent = tr("convert", { amount: formatCents(line.amount), member: line.member });
+    convert.textContent = t("convert", { amount: formatCents(line.amount), member: line.member });
     convert.addEventListener("click", () => busy(convert, () => topUp(line)));
     form.append(convert);
   }
@@ -339,7 +335,7 @@ function renderLines() {
     $("lines").replaceChildren(...forms);
   } else {
     const none = document.createElement("p");
-    none.textContent = tr("all-matched");
+    none.textContent = t("all-matched");
     $("lines").replaceChildren(none);
   }
 }
@@ -385,7 +381,7 @@ function renderHistory(points) {
   const head = document.createElement("tr");
   for (const key of ["month", "circulation", "backing"]) {
     const th = document.createElement("th");
-    th.textContent = tr(key);
+    th.textContent = t(key);
     head.append(th);
   }
   const rows = points.map((p) => {
@@ -419,7 +415,7 @@ function renderHistory(points) {
       }),
     ),
   );
-  chart.setAttribute("aria-label", tr("history"));
+  chart.setAttribute("aria-label", t("history"));
 }
 
 function renderActs(list) {
@@ -427,15 +423,15 @@ function renderActs(list) {
   for (const key of ["acts.when", "acts.who", "acts.what", "acts.on"]) {
     const th = document.createElement("th");
     th.scope = "col";
-    th.textContent = tr(key);
+    th.textContent = t(key);
     head.append(th);
   }
-  const lang = document.documentElement.lang || "fr";
+  const lang = language();
   const rows = list.map((a) => {
     const row = document.createElement("tr");
     const when = new Date(a.at).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
-    const who = a.actor === "server" ? tr("actor.server") : a.actor;
-    const what = TEXT.fr[`act.${a.act}`] ? tr(`act.${a.act}`) : a.act;
+    const who = a.actor === "server" ? t("actor.server") : a.actor;
+    const what = TEXT.fr[`act.${a.act}`] ? t(`act.${a.act}`) : a.act;
     for (const value of [when, who, what, a.subject]) {
       const td = document.createElement("td");
       td.textContent = value;
@@ -449,7 +445,7 @@ function renderActs(list) {
 function renderCompliance(c) {
   const line = (key, m) =>
     item(
-      `${tr(key)} : ${tr("level", { amount: formatCents(m.amount), threshold: formatCents(m.threshold), percent: percent(m.usage_bp), level: tr(m.level) })}`,
+      `${t(key)} : ${t("level", { amount: formatCents(m.amount), threshold: formatCents(m.threshold), percent: percent(m.usage_bp), level: t(m.level) })}`,
       m.level === "ok" ? "" : "bad",
     );
   $("compliance").replaceChildren(line("volume", c.payment_volume), line("outstanding", c.outstanding));
@@ -457,18 +453,18 @@ function renderCompliance(c) {
 
 async function renderStatement(s) {
   if (!s) {
-    $("statement-summary").textContent = tr("none");
+    $("statement-summary").textContent = t("none");
     $("statement-note").textContent = "";
     return;
   }
-  let text = tr("summary", {
+  let text = t("summary", {
     date: s.date,
     status: s.status,
     liabilities: formatCents(s.liabilities),
     reserve: formatCents(s.reserve),
     diff: formatCents(s.difference),
   });
-  if (s.status === "SHORTFALL") text += tr("shortfall", { shortfall: formatCents(s.shortfall) });
+  if (s.status === "SHORTFALL") text += t("shortfall", { shortfall: formatCents(s.shortfall) });
   $("statement-summary").textContent = text;
   $("statement-summary").className = s.status === "OK" ? "check ok" : "check bad";
   const response = await fetch(`/v1/reserve-statements/${s.id}`, { cache: "no-store" });
@@ -476,8 +472,6 @@ async function renderStatement(s) {
 }
 
 function render() {
-  for (const el of document.querySelectorAll("[data-text]")) el.textContent = tr(el.dataset.text);
-  document.title = `Sou · ${tr("title")}`;
   if (!figures) return;
   renderFigures(figures);
   renderOfficeChoice(figures.offices);
@@ -523,24 +517,24 @@ async function exportMember() {
   });
   download(`sou-${number}.json`, "application/json", JSON.stringify(data, null, 2));
   download(`sou-${number}.html`, "text/html", await page.text());
-  $("member-result").textContent = tr("member-exported", { number });
+  $("member-result").textContent = t("member-exported", { number });
 }
 
 async function eraseMember() {
   const number = $("member-number").value.trim();
-  if (!/^[1-9][0-9]*$/.test(number) || !window.confirm(tr("member-confirm", { number }))) return;
+  if (!/^[1-9][0-9]*$/.test(number) || !window.confirm(t("member-confirm", { number }))) return;
   const token = await readingToken(SLOT, device, ledger.host);
   await api(`/v1/members/${number}/erase`, { method: "POST", token });
-  $("member-result").textContent = tr("member-erased", { number });
+  $("member-result").textContent = t("member-erased", { number });
   await load();
 }
 
 async function eraseMemo() {
   const entry = $("memo-entry").value.trim();
-  if (!/^(0|[1-9][0-9]*)$/.test(entry) || !window.confirm(tr("memo-confirm", { entry }))) return;
+  if (!/^(0|[1-9][0-9]*)$/.test(entry) || !window.confirm(t("memo-confirm", { entry }))) return;
   const token = await readingToken(SLOT, device, ledger.host);
   await api(`/v1/memos/${entry}/erase`, { method: "POST", token });
-  $("member-result").textContent = tr("memo-erased", { entry });
+  $("member-result").textContent = t("memo-erased", { entry });
   await load();
 }
 

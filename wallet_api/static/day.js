@@ -5,7 +5,7 @@
 
 import { Problem, api } from "./api.js";
 import { readingToken } from "./device.js";
-import { onLanguage, t } from "./i18n.js";
+import { language, onLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
 import { signRecord } from "./records.js";
 import { $, busy, clearError, show, showError } from "./screen.js";
@@ -40,8 +40,7 @@ function signed(cents) {
 }
 
 function longDate(date) {
-  const lang = document.documentElement.lang === "en" ? "en-GB" : "fr-FR";
-  const format = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeZone: "UTC" });
+  const format = new Intl.DateTimeFormat(language() === "en" ? "en-GB" : "fr-FR", { dateStyle: "full", timeZone: "UTC" });
   return format.format(new Date(`${date}T00:00:00Z`));
 }
 

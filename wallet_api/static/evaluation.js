@@ -5,6 +5,7 @@
 
 import { Problem, api } from "./api.js";
 import { enrolDevice, forgetDevice, loadDevice, readingToken } from "./device.js";
+import { addWords, language, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, formatCents } from "./money.js";
 
 const SLOT = "audit";
@@ -14,9 +15,9 @@ const FONT = 14;
 const MARGIN = { top: 12, right: 12, bottom: 28, left: 76 };
 const LABEL_WIDTH = 64; // room for one month's label ("janv. 26")
 const COLOURS = ["#1d5c4d", "#c0650f", "#3b5ba5"];
-const LANG_KEY = "sou.lang"; // the same choice as the wallet's and the till's
-
-const STRINGS = {
+// This page's own words, over the shared ones (i18n.js): where a key is in both, this page's
+// wins; a problem type this page has no sentence for shows the server's title.
+const WORDS = {
   fr: {
     "lang.other": "English",
     title: "Évaluation du pilote",
@@ -135,19 +136,16 @@ const STRINGS = {
   },
 };
 
-let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "fr";
+addWords(WORDS);
+
 let report = null;
 let shownError = null;
 
 const $ = (id) => document.getElementById(id);
-const t = (key) => STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
 
 // Basis points as a percentage ("16,66") and as a multiple ("0,7583"): integers only.
 const percent = (bp) => (bp === null ? "–" : formatCents(bp));
 const times = (bp) => (bp === null ? "–" : `${Math.floor(bp / 10000)},${String(bp % 10000).padStart(4, "0")}`);
-
-/** `t(key)` with each "{name}" replaced by `values[name]`. */
-const fill = (key, values) => t(key).replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
 function show(id) {
   for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== id;
@@ -160,7 +158,7 @@ function renderError() {
   if (shownError === null) return;
   if (shownError instanceof Problem) {
     const key = `problem.${shownError.code}`;
-    box.textContent = key in STRINGS.fr ? t(key) : shownError.title || shownError.message;
+    box.textContent = key in WORDS.fr ? t(key) : shownError.title || shownError.message;
   } else {
     box.textContent = t(shownError);
   }
@@ -182,7 +180,7 @@ function element(name, attributes = {}, text = "") {
 /** "2026-01" as a person reads it on an axis: "janv. 26", "Jan 26". */
 function shortMonth(month) {
   const [year, number] = month.split("-").map(Number);
-  const format = new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", { month: "short", year: "2-digit", timeZone: "UTC" });
+  const format = new Intl.DateTimeFormat(language() === "fr" ? "fr-FR" : "en-GB", { month: "short", year: "2-digit", timeZone: "UTC" });
   return format.format(new Date(Date.UTC(year, number - 1, 1)));
 }
 
@@ -256,7 +254,7 @@ function renderCharts() {
   const months = report.months.filter((m) => !m.partial); // a partial month would mislead
   const partial = report.months.filter((m) => m.partial).map((m) => m.month);
   $("partial-note").hidden = partial.length === 0;
-  $("partial-note").textContent = fill("report.partial", { months: partial.join(", ") });
+  $("partial-note").textContent = t("report.partial", { months: partial.join(", ") });
   const charts = document.querySelector(".charts");
   charts.hidden = months.length === 0;
   if (months.length === 0) {
@@ -322,11 +320,11 @@ const STATUS = new Map([
 function pilotEnd(pilot) {
   if (pilot.end === null) return t("criteria.no-end");
   const [year, month, day] = pilot.end.split("-").map(Number);
-  const date = new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", { dateStyle: "long", timeZone: "UTC" })
+  const date = new Intl.DateTimeFormat(language() === "fr" ? "fr-FR" : "en-GB", { dateStyle: "long", timeZone: "UTC" })
     .format(new Date(Date.UTC(year, month - 1, day)));
   const left = pilot.days_left;
-  const days = left === 0 ? t("criteria.days.0") : left === 1 ? t("criteria.days.1") : fill("criteria.days.n", { n: left });
-  return fill("criteria.end", { date, days });
+  const days = left === 0 ? t("criteria.days.0") : left === 1 ? t("criteria.days.1") : t("criteria.days.n", { n: left });
+  return t("criteria.end", { date, days });
 }
 
 function renderCriteria() {
@@ -337,9 +335,9 @@ function renderCriteria() {
     ...pilot.criteria.map((c) => {
       const format = CRITERION_FORMAT[c.name] ?? String;
       const key = `criterion.${c.name}`;
-      const label = cell("th", key in STRINGS.fr ? t(key) : c.name);
+      const label = cell("th", key in WORDS.fr ? t(key) : c.name);
       label.scope = "row";
-      const target = fill(c.at_least ? "criteria.at-least" : "criteria.at-most", { value: format(c.target) });
+      const target = t(c.at_least ? "criteria.at-least" : "criteria.at-most", { value: format(c.target) });
       const [statusKey, statusClass] = STATUS.get(c.met ?? null);
       const status = cell("td", t(statusKey));
       status.className = `criterion-status ${statusClass}`;
@@ -358,11 +356,6 @@ function renderCriteria() {
 }
 
 function render() {
-  document.documentElement.lang = lang;
-  document.title = `Sou · ${t("title")}`;
-  for (const node of document.querySelectorAll("[data-text]")) node.textContent = t(node.dataset.text);
-  $("lang").textContent = t("lang.other");
-  $("lang").lang = lang === "fr" ? "en" : "fr";
   renderError();
   if (report) {
     renderCriteria();
@@ -407,17 +400,13 @@ async function download(token) {
 }
 
 async function start() {
-  $("lang").addEventListener("click", () => {
-    lang = lang === "fr" ? "en" : "fr";
-    localStorage.setItem(LANG_KEY, lang);
-    render();
-  });
+  setUpLanguage();
   let resizing = null; // the charts are drawn at their width: again when it changes
   window.addEventListener("resize", () => {
     clearTimeout(resizing);
     resizing = setTimeout(() => report && renderCharts(), 150);
   });
-  render();
+  onLanguage(render);
   if (!window.crypto?.subtle || !window.indexedDB) {
     showError("error.crypto");
     return;

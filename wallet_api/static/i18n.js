@@ -1,7 +1,12 @@
-// French first, English available: one small dictionary, the choice kept on the device.
-// Static text is marked up with data-i18n (text), data-i18n-placeholder and data-i18n-alt.
-// What a refusal says to a person is in problems.js.
+// French first, English available: the one place that picks the language (the choice kept on
+// the device, French unless it is English), looks words up, fills their {placeholders} and
+// writes them into the page. Static text is marked up with data-i18n (text),
+// data-i18n-placeholder and data-i18n-alt; <body data-title> names the page's title.
+// The words below are the wallet's and the till's (and the enrolment's, shared by every page);
+// a page with words of its own adds them with addWords(), and its words win on that page.
+// What a refusal says to a person is in problems.js, looked up here too (problemText).
 
+import { formatAmount } from "./money.js";
 import { PROBLEMS } from "./problems.js";
 
 const STRINGS = {
@@ -227,11 +232,22 @@ const STRINGS = {
   },
 };
 
-for (const lang of ["fr", "en"]) Object.assign(STRINGS[lang], PROBLEMS[lang]);
+const LANGUAGES = ["fr", "en"];
+for (const each of LANGUAGES) Object.assign(STRINGS[each], PROBLEMS[each]);
 
 const KEY = "sou.lang";
 let lang = localStorage.getItem(KEY) === "en" ? "en" : "fr";
 const listeners = [];
+
+/** Adds a page's own words ({fr: {...}, en: {...}}); they replace shared words of the same key. */
+export function addWords(words) {
+  for (const each of LANGUAGES) Object.assign(STRINGS[each], words[each]);
+}
+
+/** The language the page is shown in: "fr" or "en". */
+export function language() {
+  return lang;
+}
 
 export function t(key, vars = {}) {
   const text = STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
@@ -240,6 +256,16 @@ export function t(key, vars = {}) {
 
 export function has(key) {
   return key in STRINGS.fr;
+}
+
+/** The words a person reads for a refusal: its type's sentence in their language, with the
+ * problem's figures written as they write them; the server's English detail stays out. */
+export function problemText(error) {
+  const key = `problem.${error.code}`;
+  const fields = error.fields || {};
+  const vars = { account: fields.account ?? "", entry: fields.entry ?? "" };
+  if (Number.isInteger(fields.missing)) vars.missing = formatAmount(fields.missing, fields.currency || "");
+  return t(has(key) ? key : "problem.other", vars);
 }
 
 /** Calls `render` now and whenever the language changes. */
@@ -262,6 +288,7 @@ function apply() {
   for (const render of listeners) render();
 }
 
+/** Writes the page in its language, and switches language with the #lang button. */
 export function setUpLanguage() {
   document.getElementById("lang").addEventListener("click", () => {
     lang = lang === "fr" ? "en" : "fr";

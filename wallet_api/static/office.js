@@ -7,7 +7,7 @@
 import { Problem, api, serverNow } from "./api.js";
 import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
-import { onLanguage, setUpLanguage } from "./i18n.js";
+import { addWords, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
 import { lookUpPayee } from "./payee.js";
 import { operationRecord, signRecord } from "./records.js";
@@ -17,7 +17,7 @@ const SLOT = "office";
 const ACCOUNT = /^[1-9][0-9]{0,9}$/;
 
 // This page's own words; the shared ones (enrolment, errors, problems) are i18n.js's.
-const WORDS = {
+addWords({
   fr: {
     "office.title": "Comptoir de change",
     "office.payee": "Titulaire : {name} — vérifiez avec l’adhérent, puis validez.",
@@ -70,7 +70,7 @@ const WORDS = {
     "reserve.digital": "Reserve of digital units",
     "reserve.paper": "Reserve of paper notes",
   },
-};
+});
 
 let ledger = null;
 let device = null;
@@ -78,26 +78,13 @@ let office = null; // the office's figures, as GET /v1/offices/{n} gives them
 let done = null; // the last operation recorded: {key, amount, to, entry}
 let pending = null; // a signed operation sent without an answer: {form, inputs, envelope}
 
-function language() {
-  return document.documentElement.lang === "en" ? "en" : "fr";
-}
-
-function word(key, vars = {}) {
-  const text = WORDS[language()][key] ?? WORDS.fr[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
-}
-
 function render() {
-  for (const el of document.querySelectorAll("[data-office-i18n]")) {
-    el.textContent = word(el.dataset.officeI18n);
-  }
-  document.title = `Sou · ${word("office.title")}`;
   if (office) {
     $("office-number").textContent = office.number;
     $("cash").textContent = formatAmount(office.cash, office.currency);
   }
   $("outcome").textContent = done
-    ? word(done.key, { amount: formatAmount(done.amount, "EUR"), to: done.to, entry: done.entry })
+    ? t(done.key, { amount: formatAmount(done.amount, "EUR"), to: done.to, entry: done.entry })
     : "";
 }
 
@@ -176,8 +163,8 @@ const payees = {}; // input id -> {number, text} of the name shown
 function renderPayees() {
   for (const [id, shown] of Object.entries(payees)) {
     $(`${id}-name`).textContent = shown.payee.name
-      ? word("office.payee", { name: shown.payee.name })
-      : word("office.payee-unnamed", { number: shown.number });
+      ? t("office.payee", { name: shown.payee.name })
+      : t("office.payee-unnamed", { number: shown.number });
   }
 }
 

@@ -2,8 +2,7 @@
 // errors (read out by screen readers), and buttons that cannot be pressed twice.
 
 import { Problem } from "./api.js";
-import { has, onLanguage, t } from "./i18n.js";
-import { formatAmount } from "./money.js";
+import { onLanguage, problemText, t } from "./i18n.js";
 
 let current = null; // the message shown, kept so that it follows a change of language
 
@@ -33,16 +32,6 @@ function render() {
     detail.textContent = current.detail;
     box.append(" ", detail);
   }
-}
-
-/** The words a person reads for a refusal: its type's sentence in their language, with the
- * problem's figures written as they write them; the server's English detail stays out. */
-export function problemText(error) {
-  const key = `problem.${error.code}`;
-  const fields = error.fields || {};
-  const vars = { account: fields.account ?? "", entry: fields.entry ?? "" };
-  if (Number.isInteger(fields.missing)) vars.missing = formatAmount(fields.missing, fields.currency || "");
-  return t(has(key) ? key : "problem.other", vars);
 }
 
 /** Shows an error: a Problem from the API (its type's sentence), or a message key. */

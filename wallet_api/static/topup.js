@@ -5,10 +5,10 @@
 // could not carry the token, and the Content-Security-Policy allows no blob: images).
 
 import { Problem } from "./api.js";
-import { onLanguage } from "./i18n.js";
+import { addWords, onLanguage, t } from "./i18n.js";
 import { $, showError } from "./screen.js";
 
-const WORDS = {
+addWords({
   fr: {
     "topup.heading": "Recharger par virement",
     "topup.help":
@@ -25,18 +25,10 @@ const WORDS = {
     "topup.reference": "Reference (copy it exactly)",
     "topup.qr": "Transfer QR code (EPC) to scan with your banking app",
   },
-};
-
-function word(key) {
-  const lang = document.documentElement.lang === "en" ? "en" : "fr";
-  return WORDS[lang][key] ?? WORDS.fr[key];
-}
+});
 
 function render() {
-  for (const el of document.querySelectorAll("[data-topup-i18n]")) {
-    el.textContent = word(el.dataset.topupI18n);
-  }
-  $("topup-qr").setAttribute("aria-label", word("topup.qr"));
+  $("topup-qr").setAttribute("aria-label", t("topup.qr"));
 }
 
 async function svg(path, token) {

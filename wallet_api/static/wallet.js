@@ -6,7 +6,7 @@
 import { Problem, api, serverNow } from "./api.js";
 import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
-import { onLanguage, setUpLanguage, t } from "./i18n.js";
+import { language, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
 import { lookUpPayee } from "./payee.js";
 import { parseRequest, requestIsSigned } from "./payment-requests.js";
@@ -67,7 +67,7 @@ function renderHome() {
   $("account-number").textContent = account.number;
   $("account-name").textContent = account.name || "";
   $("balance").textContent = money(account.balance);
-  const when = new Intl.DateTimeFormat(document.documentElement.lang, {
+  const when = new Intl.DateTimeFormat(language(), {
     dateStyle: "short",
     timeStyle: "short",
     timeZone: "Europe/Paris",
