@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from sqlalchemy import Connection, select
 
@@ -105,13 +106,9 @@ def pay_randomly(job: BankJob) -> BankResult:
     locks (for the job only: the pool's processes serve other jobs after it)."""
     if job.lock:
         return _pay_randomly(job)
-    load_state = LedgerStore.load_state
-    unlocked = functools.partialmethod(load_state, lock=False)
-    LedgerStore.load_state = unlocked  # type: ignore[assignment,method-assign]
-    try:
+    unlocked = functools.partialmethod(LedgerStore.load_state, lock=False)
+    with mock.patch.object(LedgerStore, "load_state", unlocked):
         return _pay_randomly(job)
-    finally:
-        LedgerStore.load_state = load_state  # type: ignore[method-assign]
 
 
 def _pay_randomly(job: BankJob) -> BankResult:
