@@ -42,20 +42,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from association.beancount_export import write_beancount
 from association.fec import write_fec
 from association.journal import Chart, JournalEntry, JournalLine
-from ledger.context import LedgerUnitOfWork
 from ledger.money import format_fr
-from ledger.persistence.tables import ACCOUNTS, ENTRIES, POSTINGS
+from ledger.ports import LedgerUnitOfWork
 from merchants.business_day import local_time
 
 __all__ = [
@@ -171,42 +167,28 @@ def _lines(
 
 
 def _entries(uow: LedgerUnitOfWork) -> Iterator[JournalEntry]:
-    conn = uow.connection
-    accounts = {
-        row.number: _contributions(row.kind, row.name, row.number)
-        for row in conn.execute(select(ACCOUNTS.c.number, ACCOUNTS.c.kind, ACCOUNTS.c.name))
-    }
+    reads = uow.reads
+    accounts = {a.number: _contributions(a.kind, a.name, a.number) for a in reads.accounts()}
     size = uow.store.size()
     for start in range(0, size, PAGE):
         legs: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-        for p in conn.execute(
-            select(POSTINGS.c.entry, POSTINGS.c.debit, POSTINGS.c.credit, POSTINGS.c.amount)
-            .where(POSTINGS.c.entry >= start, POSTINGS.c.entry < start + PAGE)
-            .order_by(POSTINGS.c.entry, POSTINGS.c.leg)
-        ):
+        for p in reads.postings(entries=(start, start + PAGE)):
             legs[p.entry].append((p.debit, p.credit, p.amount))
         if not legs:
             continue
-        rows = conn.execute(
-            select(ENTRIES.c.idx, ENTRIES.c.type, ENTRIES.c.ref_idx, ENTRIES.c.signed)
-            .add_columns(ENTRIES.c.accepted, ENTRIES.c.record_id)
-            .where(ENTRIES.c.idx.in_(list(legs)))
-            .order_by(ENTRIES.c.idx)
-        )
-        for row in rows:
-            lines = _lines(legs[row.idx], accounts)
+        for entry in reads.entries(indexes=legs):
+            lines = _lines(legs[entry.index], accounts)
             if not lines:
                 continue
-            record = json.loads(bytes(row.signed).split(b"\n", 1)[1])
-            code, journal = JOURNALS[row.type]
-            day = local_time(row.accepted).date()
+            code, journal = JOURNALS[entry.type]
+            day = local_time(entry.accepted).date()
             yield JournalEntry(
                 journal_code=code,
                 journal_label=journal,
                 date=day,
-                piece_ref=f"E{row.idx}",
+                piece_ref=f"E{entry.index}",
                 piece_date=day,
-                label=_label(row.type, record, row.ref_idx is not None),
+                label=_label(entry.type, entry.record, entry.ref_idx is not None),
                 lines=lines,
             )
 

@@ -23,9 +23,8 @@ from association.errors import (
 from association.tables import AUDITOR_GRANTS, AUDITOR_VISITS
 from ledger.accounts import Key
 from ledger.acts import record_act
-from ledger.context import LedgerUnitOfWork
 from ledger.errors import UnknownKey
-from ledger.persistence.tables import KEYS
+from ledger.ports import LedgerUnitOfWork
 
 __all__ = ["MAX_DAYS", "Grant", "Visit", "admit", "grant", "record_visit", "visits"]
 
@@ -54,11 +53,10 @@ def grant(uow: LedgerUnitOfWork, *, kid: str, days: int, now: int) -> Grant:
     """Opens the key's window from `now` for `days` days, replacing any earlier one."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise InvalidGrant(f"an auditor's window lasts 1 to {MAX_DAYS} days, not {days}")
-    key = uow.connection.execute(
-        select(KEYS.c.role, KEYS.c.status).where(KEYS.c.kid == kid)
-    ).first()
-    if key is None:
+    found = uow.reads.keys(kids=[kid])
+    if not found:
         raise UnknownKey(f"no key {kid} is enrolled", kid=kid)
+    key = found[0]
     if key.role != "auditor" or key.status != "active":
         raise NotAnAuditorKey(f"key {kid} is a {key.status} {key.role} key, not an auditor's")
     made = Grant(kid, now, now + days * DAY)

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from ledger.accounts import HOLDER_KINDS
-from ledger.context import LedgerUnitOfWork
-from ledger.persistence.tables import ACCOUNTS, ENTRIES, POSTINGS
+from ledger.ports import LedgerUnitOfWork
 
 THRESHOLD = 1_000_000_00  # cents: 1 000 000,00 €
 WINDOW = 365 * 86_400  # seconds: the rolling twelve months
@@ -61,22 +58,14 @@ class Compliance:
 
 def payment_volume(uow: LedgerUnitOfWork, *, since: int, until: int) -> int:
     """Cents moved by `transfer` records accepted in (since, until]."""
-    total = uow.connection.execute(
-        select(func.coalesce(func.sum(POSTINGS.c.amount), 0))
-        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
-        .where(ENTRIES.c.type == "transfer", ENTRIES.c.accepted > since)
-        .where(ENTRIES.c.accepted <= until)
-    ).scalar_one()
-    return int(total)
+    # whole seconds: (since, until] is [since + 1, until + 1)
+    moved = uow.reads.totals_by_type(types=["transfer"], accepted=(since + 1, until + 1))
+    return moved.get("transfer", 0)
 
 
 def outstanding_digital(uow: LedgerUnitOfWork) -> int:
-    total = uow.connection.execute(
-        select(func.coalesce(func.sum(ACCOUNTS.c.credits - ACCOUNTS.c.debits), 0)).where(
-            ACCOUNTS.c.kind.in_(sorted(HOLDER_KINDS))
-        )
-    ).scalar_one()
-    return int(total)
+    """Units held in holder accounts now."""
+    return sum(total.balance for total in uow.reads.kind_totals(HOLDER_KINDS).values())
 
 
 def compliance(uow: LedgerUnitOfWork, *, now: int, threshold: int = THRESHOLD) -> Compliance:

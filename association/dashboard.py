@@ -15,7 +15,7 @@ took back (`paper_exchange`); the stock is delivered − issued + taken back, an
 stock means notes handed out that no delivery accounts for.
 
 Each reserve bank account's check (its latest statement against the ledger, what is in
-transit and what is unexplained) comes from `association.reconciliation.reserve_check`.
+transit and what is unexplained) comes from `association.reserve_check`.
 
 History: circulation and backing at the end of every month (Europe/Paris), from the postings
 by the time their entry was accepted; the current month's point is its figure so far.
@@ -24,21 +24,19 @@ by the time their entry was accepted; the current month's point is its figure so
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from association.compliance import Compliance, compliance, outstanding_digital
 from association.offices import notes_delivered
-from association.reconciliation import BankAccountCheck, reserve_check
+from association.reserve_check import BankAccountCheck, reserve_check
 from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS, RESERVE_STATEMENTS
 from ledger.accounts import BACKING_KINDS, HOLDER_KINDS
-from ledger.context import LedgerUnitOfWork
-from ledger.persistence.tables import ACCOUNTS, ENTRIES, HOLDERS, POSTINGS
+from ledger.ports import LedgerUnitOfWork
 from ledger.queries import check_rows
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -157,59 +155,29 @@ def system_numbers(uow: LedgerUnitOfWork) -> dict[str, int]:
     return uow.store.system_accounts()
 
 
-def balances_at(uow: LedgerUnitOfWork, *, size: int) -> dict[int, int]:
-    """Every account's balance (credits − debits) after the first `size` log entries."""
-    totals: dict[int, int] = defaultdict(int)
-    for column, sign in ((POSTINGS.c.credit, 1), (POSTINGS.c.debit, -1)):
-        rows = uow.connection.execute(
-            select(column, func.sum(POSTINGS.c.amount))
-            .where(POSTINGS.c.entry < size)
-            .group_by(column)
-        )
-        for number, amount in rows:
-            totals[int(number)] += sign * int(amount)
-    return dict(totals)
-
-
 def _accounts(uow: LedgerUnitOfWork) -> list[tuple[int, str, str | None, str | None, int]]:
-    rows = uow.connection.execute(
-        select(
-            ACCOUNTS.c.number,
-            ACCOUNTS.c.kind,
-            ACCOUNTS.c.name,
-            HOLDERS.c.name.label("holder"),
-            (ACCOUNTS.c.credits - ACCOUNTS.c.debits).label("balance"),
-        )
-        .outerjoin(HOLDERS, HOLDERS.c.account == ACCOUNTS.c.number)
-        .where(ACCOUNTS.c.kind.in_(["paper", "payouts", "fees", *BACKING_KINDS]))
-        .order_by(ACCOUNTS.c.number)
-    )
-    return [(r.number, r.kind, r.name, r.holder, int(r.balance)) for r in rows]
+    accounts = uow.reads.accounts(kinds=["paper", "payouts", "fees", *BACKING_KINDS])
+    holders = uow.reads.holders(a.number for a in accounts)
+    return [
+        (a.number, a.kind, a.name, h.name if (h := holders.get(a.number)) else None, a.balance)
+        for a in accounts
+    ]
 
 
 def holder_counts(uow: LedgerUnitOfWork) -> dict[str, int]:
-    rows = uow.connection.execute(
-        select(ACCOUNTS.c.kind, func.count())
-        .where(ACCOUNTS.c.kind.in_(sorted(HOLDER_KINDS)), ACCOUNTS.c.status != "closed")
-        .group_by(ACCOUNTS.c.kind)
-    )
-    counts = dict.fromkeys(sorted(HOLDER_KINDS), 0)
-    counts.update({kind: int(n) for kind, n in rows})
+    totals = uow.reads.kind_totals(HOLDER_KINDS, closed=False)
+    counts: dict[str, int] = dict.fromkeys(sorted(HOLDER_KINDS), 0)
+    counts.update({kind: total.accounts for kind, total in totals.items()})
     return counts
 
 
 def _paper_by_office(uow: LedgerUnitOfWork) -> dict[tuple[int, str], int]:
     """Cents of notes issued and exchanged, per office, read from the records themselves
     (the office is a field of the record, not an account of its unit legs)."""
-    rows = uow.connection.execute(
-        select(ENTRIES.c.type, ENTRIES.c.signed).where(
-            ENTRIES.c.type.in_(["paper_issue", "paper_exchange"])
-        )
-    )
     totals: dict[tuple[int, str], int] = defaultdict(int)
-    for kind, signed in rows:
-        record = json.loads(bytes(signed).split(b"\n", 1)[1])
-        totals[(int(record["office"]), kind)] += int(record["amount"])
+    for entry in uow.reads.entries(types=["paper_issue", "paper_exchange"]):
+        record = entry.record
+        totals[(int(record["office"]), entry.type)] += int(record["amount"])
     return totals
 
 
@@ -258,21 +226,11 @@ def _next_month(month: str) -> str:
 def history(uow: LedgerUnitOfWork, *, now: int) -> tuple[MonthPoint, ...]:
     """Circulation and backing at the end of each month, from the first posting to now."""
     issuance = system_numbers(uow)["issuance"]
-    backing = {
-        int(n)
-        for n in uow.connection.execute(
-            select(ACCOUNTS.c.number).where(ACCOUNTS.c.kind.in_(sorted(BACKING_KINDS)))
-        ).scalars()
-    }
-    watched = [issuance, *backing]
-    rows = uow.connection.execute(
-        select(ENTRIES.c.accepted, POSTINGS.c.debit, POSTINGS.c.credit, POSTINGS.c.amount)
-        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
-        .where(or_(POSTINGS.c.debit.in_(watched), POSTINGS.c.credit.in_(watched)))
-    )
+    backing = {a.number for a in uow.reads.accounts(kinds=BACKING_KINDS)}
     moves: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for accepted, debit, credit, amount in rows:
-        delta = moves[month_of(int(accepted))]
+    for p in uow.reads.postings(touching=[issuance, *backing]):
+        debit, credit, amount = p.debit, p.credit, p.amount
+        delta = moves[month_of(p.accepted)]
         delta[0] += (amount if debit == issuance else 0) - (amount if credit == issuance else 0)
         delta[1] += (amount if credit in backing else 0) - (amount if debit in backing else 0)
     if not moves:

@@ -14,8 +14,7 @@ __all__ = ["InvalidIban"]  # one IBAN error for the whole service, from merchant
 
 
 class AssociationError(SouError):
-    """The association's books refused an operation or a document."""
-
+    title = "The association's books refused an operation or a document."
     code = "association-error"
 
 
@@ -23,14 +22,12 @@ class AssociationError(SouError):
 
 
 class InvalidCreditorReference(AssociationError):
-    """The text is not a valid ISO 11649 creditor reference (RF and check digits)."""
-
+    title = "The text is not a valid ISO 11649 creditor reference (RF and check digits)."
     code = "invalid-creditor-reference"
 
 
 class InvalidPaymentCode(AssociationError):
-    """The EPC QR payload cannot be built from these fields (length, IBAN, amount, charset)."""
-
+    title = "The EPC QR payload cannot be built from these fields (length, IBAN, amount, charset)."
     code = "invalid-payment-code"
 
 
@@ -38,20 +35,17 @@ class InvalidPaymentCode(AssociationError):
 
 
 class NotAnOfficeOperation(AssociationError):
-    """An exchange office records cash conversions, paper notes and deposits, nothing else."""
-
+    title = "An exchange office records cash conversions, paper notes and deposits, nothing else."
     code = "not-an-office-operation"
 
 
 class BankConversionNotAtOffice(AssociationError):
-    """A bank-transfer conversion is posted by the treasurer against its bank statement line."""
-
+    title = "A bank-transfer conversion is posted by the treasurer against its bank statement line."
     code = "bank-conversion-not-at-office"
 
 
 class BankAccountNotConfigured(AssociationError):
-    """The association's reserve bank account is not configured (SOU_RESERVE_IBAN)."""
-
+    title = "The association's reserve bank account is not configured (SOU_RESERVE_IBAN)."
     code = "bank-account-not-configured"
 
 
@@ -59,14 +53,12 @@ class BankAccountNotConfigured(AssociationError):
 
 
 class StatementError(AssociationError):
-    """A bank statement cannot be accepted."""
-
+    title = "A bank statement cannot be accepted."
     code = "statement-error"
 
 
 class MalformedStatement(StatementError):
-    """The bank statement file is not well formed; `line` says where (from 1) when known."""
-
+    title = "The bank statement file is not well formed; `line` says where (from 1) when known."
     code = "malformed-statement"
 
     def __init__(self, message: str, *, line: int | None = None) -> None:
@@ -76,74 +68,64 @@ class MalformedStatement(StatementError):
 
 
 class UnbalancedStatement(MalformedStatement):
-    """The opening balance plus the lines does not give the closing balance."""
-
+    title = "The opening balance plus the lines does not give the closing balance."
     code = "unbalanced-statement"
 
 
 class WrongAccount(StatementError):
-    """The statement is for another bank account (or currency) than the one expected."""
-
+    title = "The statement is for another bank account (or currency) than the one expected."
     code = "wrong-account"
 
 
 class BrokenChain(StatementError):
-    """The statement does not follow the previous one: dates or balances do not chain."""
-
+    title = "The statement does not follow the previous one: dates or balances do not chain."
     code = "broken-chain"
 
 
 class BalanceMismatch(StatementError):
-    """The bank's closing balance is not the ledger's reserve plus the payouts and fees it holds."""
-
+    title = (
+        "The bank's closing balance is not the ledger's reserve plus the payouts and fees it holds."
+    )
     code = "balance-mismatch"
 
 
 class DuplicateStatement(StatementError):
-    """This very file (same SHA-256) was already imported."""
-
+    title = "This very file (same SHA-256) was already imported."
     code = "duplicate-statement"
 
 
 class InvalidExpectation(StatementError):
-    """An expected movement is not well formed (amount, reference)."""
-
+    title = "An expected movement is not well formed (amount, reference)."
     code = "invalid-expectation"
 
 
 class UnknownBankAccount(StatementError):
-    """No reserve bank account is registered with this IBAN (or for this reserve)."""
-
+    title = "No reserve bank account is registered with this IBAN (or for this reserve)."
     code = "unknown-bank-account"
 
 
 class BankAccountExists(StatementError):
-    """This IBAN, or this reserve, has a registered bank account already."""
-
+    title = "This IBAN, or this reserve, has a registered bank account already."
     code = "bank-account-exists"
 
 
 class UnknownStatementLine(StatementError):
-    """No imported statement has this number, or it has no such line."""
-
+    title = "No imported statement has this number, or it has no such line."
     code = "unknown-statement-line"
 
 
 class LineNotOpen(StatementError):
-    """The statement line is already matched or resolved."""
-
+    title = "The statement line is already matched or resolved."
     code = "line-not-open"
 
 
 class TopUpRefused(StatementError):
-    """The bank conversion does not account for this statement line (account, amount, line)."""
-
+    title = "The bank conversion does not account for this statement line (account, amount, line)."
     code = "top-up-refused"
 
 
 class LineMatchRefused(StatementError):
-    """The statement line cannot be matched with this deposit, conversion or payout batch."""
-
+    title = "The statement line cannot be matched with this deposit, conversion or payout batch."
     code = "line-match-refused"
 
 
@@ -151,38 +133,32 @@ class LineMatchRefused(StatementError):
 
 
 class LiabilityError(AssociationError):
-    """The Merkle sum tree cannot be built, or a holder's proof does not verify."""
-
+    title = "The Merkle sum tree cannot be built, or a holder's proof does not verify."
     code = "liability-error"
 
 
 class NegativeBalance(LiabilityError):
-    """A holder balance is negative: a sum tree of liabilities has no negative leaves."""
-
+    title = "A holder balance is negative: a sum tree of liabilities has no negative leaves."
     code = "negative-balance"
 
 
 class InvalidLiabilityProof(LiabilityError):
-    """The holder's proof does not lead to the published root and total."""
-
+    title = "The holder's proof does not lead to the published root and total."
     code = "invalid-liability-proof"
 
 
 class ReserveStatementError(AssociationError):
-    """The reserve statement is malformed, wrongly signed or lacks a required signature."""
-
+    title = "The reserve statement is malformed, wrongly signed or lacks a required signature."
     code = "invalid-reserve-statement"
 
 
 class UnknownReserveStatement(AssociationError):
-    """No reserve statement was published with this id."""
-
+    title = "No reserve statement was published with this id."
     code = "unknown-reserve-statement"
 
 
 class StatementAlreadyPublished(AssociationError):
-    """A reserve statement was already published for this date (one per date)."""
-
+    title = "A reserve statement was already published for this date (one per date)."
     code = "reserve-statement-exists"
 
 
@@ -190,14 +166,12 @@ class StatementAlreadyPublished(AssociationError):
 
 
 class ExportError(AssociationError):
-    """An accounting export cannot be written from these entries."""
-
+    title = "An accounting export cannot be written from these entries."
     code = "export-error"
 
 
 class UnbalancedEntry(ExportError):
-    """A journal entry's debits do not equal its credits."""
-
+    title = "A journal entry's debits do not equal its credits."
     code = "unbalanced-entry"
 
 
@@ -205,30 +179,25 @@ class UnbalancedEntry(ExportError):
 
 
 class AuditorError(AssociationError):
-    """The auditor's access cannot be granted or used as asked."""
-
+    title = "The auditor's access cannot be granted or used as asked."
     code = "auditor-error"
 
 
 class NotAnAuditorKey(AuditorError):
-    """Access is granted only to an active key enrolled with the role `auditor`."""
-
+    title = "Access is granted only to an active key enrolled with the role `auditor`."
     code = "not-an-auditor-key"
 
 
 class InvalidGrant(AuditorError):
-    """An auditor's window lasts from 1 to 366 days."""
-
+    title = "An auditor's window lasts from 1 to 366 days."
     code = "invalid-grant"
 
 
 class AuditAccessNotGranted(AuditorError, NotAuthorized):
-    """This auditor key was granted no access window."""
-
+    title = "This auditor key was granted no access window."
     code = "audit-access-not-granted"
 
 
 class AuditAccessExpired(AuditorError, NotAuthorized):
-    """This auditor key's access window is over (or has not begun)."""
-
+    title = "This auditor key's access window is over (or has not begun)."
     code = "audit-access-expired"

@@ -31,12 +31,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, distinct, func, or_, select
-from sqlalchemy.sql.elements import ColumnElement
-
-from ledger.context import LedgerUnitOfWork
 from ledger.money import format_fr
-from ledger.persistence.tables import ACCOUNTS, ENTRIES, POSTINGS
+from ledger.ports import LedgerUnitOfWork
 from merchants.business_day import PARIS
 
 __all__ = ["CSV_HEADER", "MonthFigures", "evaluation", "evaluation_csv", "month_bounds"]
@@ -100,71 +96,22 @@ def month_bounds(first: int, now: int) -> list[tuple[str, int, int]]:
         out.append((label, start, end))
 
 
-def _payments(start: int, end: int) -> Select[tuple[int, ...]]:
-    payer, payee = ACCOUNTS.alias("payer"), ACCOUNTS.alias("payee")
-    to_merchant = payee.c.kind == "merchant"
-    between: ColumnElement[bool] = and_(payer.c.kind == "merchant", to_merchant)
-    return (
-        select(
-            func.count(),
-            func.coalesce(func.sum(POSTINGS.c.amount), 0),
-            func.coalesce(func.sum(case((between, POSTINGS.c.amount), else_=0)), 0),
-            func.coalesce(func.sum(case((to_merchant, POSTINGS.c.amount), else_=0)), 0),
-            func.count(distinct(case((payer.c.kind == "resident", POSTINGS.c.debit)))),
-            func.count(distinct(case((to_merchant, POSTINGS.c.credit)))),
-        )
-        .select_from(POSTINGS)
-        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
-        .join(payer, payer.c.number == POSTINGS.c.debit)
-        .join(payee, payee.c.number == POSTINGS.c.credit)
-        .where(
-            ENTRIES.c.type == "transfer",
-            ENTRIES.c.ref_idx.is_(None),
-            ENTRIES.c.accepted >= start,
-            ENTRIES.c.accepted < end,
-        )
-    )
-
-
 def _reconverted(uow: LedgerUnitOfWork, start: int, end: int) -> int:
-    total = uow.connection.execute(
-        select(func.coalesce(func.sum(POSTINGS.c.amount), 0))
-        .select_from(POSTINGS)
-        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
-        .where(
-            ENTRIES.c.type == "reconversion",
-            POSTINGS.c.unit == uow.ledger.currency,
-            ENTRIES.c.accepted >= start,
-            ENTRIES.c.accepted < end,
-        )
-    ).scalar_one()
-    return int(total)
+    moved = uow.reads.totals_by_type(
+        types=["reconversion"], unit=uow.ledger.currency, accepted=(start, end)
+    )
+    return moved.get("reconversion", 0)
 
 
 def _circulation_changes(uow: LedgerUnitOfWork) -> list[tuple[int, int]]:
     """(time, change of the digital units held), for every leg between a holder and the
     issuance or paper accounts, in log order."""
-    conn = uow.connection
-    outside = [
-        number
-        for (number,) in conn.execute(
-            select(ACCOUNTS.c.number).where(ACCOUNTS.c.kind.in_(("issuance", "paper")))
-        )
-    ]
-    rows = conn.execute(
-        select(ENTRIES.c.accepted, POSTINGS.c.debit, POSTINGS.c.credit, POSTINGS.c.amount)
-        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
-        .where(
-            POSTINGS.c.unit == uow.ledger.currency,
-            or_(POSTINGS.c.debit.in_(outside), POSTINGS.c.credit.in_(outside)),
-        )
-        .order_by(POSTINGS.c.entry, POSTINGS.c.leg)
-    )
+    outside = {a.number for a in uow.reads.accounts(kinds=("issuance", "paper"))}
     changes = []
-    for accepted, debit, credit, amount in rows:
-        if debit in outside and credit in outside:
+    for p in uow.reads.postings(touching=outside, unit=uow.ledger.currency):
+        if p.debit in outside and p.credit in outside:
             continue  # paper notes issued: units go from issuance to paper, not to a holder
-        changes.append((int(accepted), amount if debit in outside else -amount))
+        changes.append((p.accepted, p.amount if p.debit in outside else -p.amount))
     return changes
 
 
@@ -192,31 +139,31 @@ def _integrals(
 
 def evaluation(uow: LedgerUnitOfWork, *, now: int) -> list[MonthFigures]:
     """The figures of every month from the log's first entry to `now`, oldest first."""
-    first = uow.connection.execute(select(func.min(ENTRIES.c.accepted))).scalar()
+    first = uow.reads.first_accepted()
     if first is None:
         return []
-    months = month_bounds(int(first), now)
+    months = month_bounds(first, now)
     integrals = _integrals(months, _circulation_changes(uow), now)
     out = []
     for (label, start, end), (integral, seconds) in zip(months, integrals, strict=True):
-        row = uow.connection.execute(_payments(start, end)).one()
-        count, volume, between, received, residents, merchants = (int(v) for v in row)
+        paid = uow.reads.payment_figures(start, end)
+        volume, received = paid.volume, paid.received_by_merchants
         reconverted = _reconverted(uow, start, end)
         out.append(
             MonthFigures(
                 month=label,
-                active_residents=residents,
-                active_merchants=merchants,
-                payments=count,
+                active_residents=paid.active_residents,
+                active_merchants=paid.active_merchants,
+                payments=paid.count,
                 volume=volume,
-                merchant_to_merchant=between,
-                merchant_share_bp=_ratio(between, volume),
+                merchant_to_merchant=paid.merchant_to_merchant,
+                merchant_share_bp=_ratio(paid.merchant_to_merchant, volume),
                 received_by_merchants=received,
                 reconverted=reconverted,
                 reconversion_rate_bp=_ratio(reconverted, received),
                 average_circulation=integral // seconds if seconds else 0,
                 velocity_bp=None if integral == 0 else volume * seconds * BASIS // integral,
-                partial=start < int(first) or now < end,
+                partial=start < first or now < end,
             )
         )
     return out

@@ -16,13 +16,12 @@ import html
 import json
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from association.tables import STATEMENT_LINES
-from ledger import acts, queries
-from ledger.context import LedgerUnitOfWork
+from ledger import acts, erasure, queries
 from ledger.errors import AccountNotOpen, UnknownAccount, UnknownMemo
-from ledger.persistence.tables import ACCOUNTS, HOLDERS, KEYS, MEMOS, POSTINGS
+from ledger.ports import AccountInfo, LedgerUnitOfWork
 from ledger.records import format_time
 from merchants.tables import MERCHANTS
 
@@ -32,18 +31,15 @@ ERASED = "(effacé)"
 def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
     """Everything held about the holder of account `number`, for them."""
     conn = uow.connection
-    row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.number == number)).first()
-    if row is None:
-        raise UnknownAccount(f"no account {number}", account=str(number))
-    holder = conn.execute(select(HOLDERS).where(HOLDERS.c.account == number)).first()
-    keys = conn.execute(select(KEYS).where(KEYS.c.account == number).order_by(KEYS.c.kid)).all()
+    row = _account(uow, number)
+    holder = uow.reads.holders([number]).get(number)
+    keys = uow.reads.keys(account=number)
     merchant = conn.execute(select(MERCHANTS).where(MERCHANTS.c.account == number)).first()
     history = _whole_history(uow, number)
-    mine = select(POSTINGS.c.entry).where(
-        (POSTINGS.c.debit == number) | (POSTINGS.c.credit == number)
-    )
     lines = conn.execute(
-        select(STATEMENT_LINES).where(STATEMENT_LINES.c.entry.in_(mine.scalar_subquery()))
+        select(STATEMENT_LINES)
+        .where(STATEMENT_LINES.c.entry.in_(_matched_entries(uow, touching=[number])))
+        .order_by(STATEMENT_LINES.c.statement, STATEMENT_LINES.c.line)
     ).all()
     trail = acts.acts(uow, subject=str(number), limit=None)
     return {
@@ -51,7 +47,7 @@ def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
             "number": str(number),
             "kind": row.kind,
             "status": row.status,
-            "balance": row.credits - row.debits,
+            "balance": row.balance,
             "unit": row.unit,
         },
         "holder": None if holder is None else {"name": holder.name, "detail": holder.detail},
@@ -78,6 +74,24 @@ def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
             for a in trail
         ],
     }
+
+
+def _account(uow: LedgerUnitOfWork, number: int) -> AccountInfo:
+    found = uow.reads.accounts(numbers=[number])
+    if not found:
+        raise UnknownAccount(f"no account {number}", account=str(number))
+    return found[0]
+
+
+def _matched_entries(
+    uow: LedgerUnitOfWork, *, touching: list[int] | None = None, credit: int | None = None
+) -> list[int]:
+    """The entries that bank statement lines are matched to and that move the account's
+    money (debited or credited with `touching`, credited only with `credit`): the lines
+    narrow the postings read, so that a busy account's history is not read whole."""
+    matched = select(STATEMENT_LINES.c.entry).where(STATEMENT_LINES.c.entry.is_not(None))
+    legs = uow.reads.postings(touching=touching, credit=credit, among=matched)
+    return sorted({leg.entry for leg in legs})
 
 
 def _whole_history(uow: LedgerUnitOfWork, number: int) -> list[queries.HistoryItem]:
@@ -146,33 +160,23 @@ def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
     """Erases the personal data of closed account `number` (its balance is 0: the rules
     close only an empty account); the log, the postings and the accounts stay as they are."""
     conn = uow.connection
-    row = conn.execute(select(ACCOUNTS.c.status).where(ACCOUNTS.c.number == number)).first()
-    if row is None:
-        raise UnknownAccount(f"no account {number}", account=str(number))
+    row = _account(uow, number)
     if row.status != "closed":
         raise AccountNotOpen(
             f"account {number} is {row.status}: close it (its balance reconverted or given"
             " to the association) before erasing its holder's data",
             account=str(number),
         )
-    holder = conn.execute(delete(HOLDERS).where(HOLDERS.c.account == number)).rowcount
-    devices = conn.execute(
-        update(KEYS).where(KEYS.c.account == number, KEYS.c.label.is_not(None)).values(label=None)
-    ).rowcount
+    erased = erasure.erase_account_data(uow, number=number)
+    holder, devices, memos = erased.holder, erased.devices, erased.memos
     merchant = conn.execute(
         update(MERCHANTS)
         .where(MERCHANTS.c.account == number)
         .values(legal_name=ERASED, address="", activity=ERASED, iban="", bic=None)
     ).rowcount
-    mine = select(POSTINGS.c.entry).where(
-        (POSTINGS.c.debit == number) | (POSTINGS.c.credit == number)
-    )
-    memos = conn.execute(delete(MEMOS).where(MEMOS.c.entry.in_(mine.scalar_subquery()))).rowcount
-    credited = select(POSTINGS.c.entry).where(POSTINGS.c.credit == number)  # its top-ups
+    credited = _matched_entries(uow, credit=number)  # its top-ups
     lines = conn.execute(
-        update(STATEMENT_LINES)
-        .where(STATEMENT_LINES.c.entry.in_(credited.scalar_subquery()))
-        .values(label=ERASED)
+        update(STATEMENT_LINES).where(STATEMENT_LINES.c.entry.in_(credited)).values(label=ERASED)
     ).rowcount
     acts.record_act(
         uow,
@@ -192,7 +196,6 @@ def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
 def erase_memo(uow: LedgerUnitOfWork, *, entry: int) -> None:
     """Erases the memo of entry `entry` (a payer's or a third person's request, GDPR art. 16-17:
     the text cannot be corrected, since the record commits to it, only removed)."""
-    erased = uow.connection.execute(delete(MEMOS).where(MEMOS.c.entry == entry)).rowcount
-    if not erased:
+    if not erasure.erase_memo(uow, entry=entry):
         raise UnknownMemo(f"entry {entry} has no memo", entry=entry)
     acts.record_act(uow, "memo.erase", f"entry {entry}", {})

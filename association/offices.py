@@ -17,7 +17,6 @@ plus what it took back for digital units (`paper_exchange`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
@@ -33,9 +32,8 @@ from association.tables import NOTE_DELIVERIES
 from association.text import checked_note
 from ledger.accounts import SYSTEM_ACCOUNTS
 from ledger.acts import record_act
-from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError, InvalidTransfer, UnknownAccount
-from ledger.persistence.tables import ENTRIES, POSTINGS
+from ledger.ports import LedgerUnitOfWork
 from ledger.posting import Posted, post_record
 from ledger.records import MAX_AMOUNT, SignedRecord
 from merchants.sepa import Debtor
@@ -77,44 +75,25 @@ def office_view(uow: LedgerUnitOfWork, *, number: int) -> OfficeView:
     account = uow.store.account(number)
     if account is None or account.kind != "office_cash":
         raise UnknownAccount(f"no exchange office {number}", account=str(number))
-    conn = uow.connection
-    received = dict(
-        conn.execute(
-            select(ENTRIES.c.type, func.sum(POSTINGS.c.amount))
-            .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
-            .where(POSTINGS.c.credit == number)
-            .group_by(ENTRIES.c.type)
-        ).all()
-    )
-    deposited = conn.execute(
-        select(func.coalesce(func.sum(POSTINGS.c.amount), 0)).where(POSTINGS.c.debit == number)
-    ).scalar_one()
+    received = uow.reads.totals_by_type(credit=number)
+    deposited = sum(uow.reads.totals_by_type(debit=number).values())
     return OfficeView(
         number=number,
         name=account.name,
         status=account.status,
         cash=account.balance,
-        converted=int(received.get("conversion") or 0),
-        paper_issued=int(received.get("paper_issue") or 0),
+        converted=received.get("conversion", 0),
+        paper_issued=received.get("paper_issue", 0),
         paper_exchanged=_paper_exchanged(uow, office=number),
-        deposited=int(deposited),
+        deposited=deposited,
     )
 
 
 def _paper_exchanged(uow: LedgerUnitOfWork, *, office: int) -> int:
     # No leg of a paper exchange touches the office's account (the notes move from `paper`
     # to the holder, the euros between the reserves): only the signed record names it.
-    rows = uow.connection.execute(
-        select(ENTRIES.c.signed, POSTINGS.c.amount)
-        .join(ENTRIES, ENTRIES.c.idx == POSTINGS.c.entry)
-        .where(POSTINGS.c.debit == _PAPER, ENTRIES.c.type == "paper_exchange")
-    )
-    total = 0
-    for signed, amount in rows:
-        record = json.loads(bytes(signed).split(b"\n", 1)[1])
-        if record["office"] == str(office):
-            total += int(amount)
-    return total
+    legs = uow.reads.postings(debit=_PAPER, types=["paper_exchange"], records=True)
+    return sum(leg.amount for leg in legs if leg.record["office"] == str(office))
 
 
 def record_note_delivery(

@@ -32,9 +32,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, insert, select, update
 
-from association.dashboard import balances_at, system_numbers
+from association.dashboard import system_numbers
 from association.errors import (
     LiabilityError,
     ReserveStatementError,
@@ -47,9 +47,9 @@ from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS, RESERVE_STATEMENT
 from ledger.accounts import HOLDER_KINDS, Key
 from ledger.acts import record_act
 from ledger.checkpoint import SIGNATURE_PREFIX, Checkpoint, key_hash, verifier_key
-from ledger.context import LedgerUnitOfWork
 from ledger.errors import NotAuthorized
-from ledger.persistence.tables import ACCOUNTS, CHECKPOINTS
+from ledger.numbering import next_number
+from ledger.ports import LedgerUnitOfWork
 from ledger.transparency import latest_checkpoint
 
 NO_BANK_STATEMENT = hashlib.sha256(b"").hexdigest()
@@ -127,13 +127,9 @@ class HolderProof:
 def holder_balances(uow: LedgerUnitOfWork, *, size: int) -> dict[str, int]:
     """Every holder account opened within the first `size` entries, with its balance there,
     and the paper notes held by the public under the leaf ``paper``."""
-    balances = balances_at(uow, size=size)
-    holders = uow.connection.execute(
-        select(ACCOUNTS.c.number).where(
-            ACCOUNTS.c.kind.in_(sorted(HOLDER_KINDS)), ACCOUNTS.c.opened_idx < size
-        )
-    ).scalars()
-    leaves = {str(number): balances.get(int(number), 0) for number in holders}
+    balances = uow.reads.balances_at(size)
+    holders = [a.number for a in uow.reads.accounts(kinds=HOLDER_KINDS) if a.opened_idx < size]
+    leaves = {str(number): balances.get(number, 0) for number in holders}
     leaves[PAPER_LEAF] = balances.get(system_numbers(uow)["paper"], 0)
     return leaves
 
@@ -151,7 +147,7 @@ def _latest_bank_statements(uow: LedgerUnitOfWork, on: dt.date) -> dict[str, Row
 
 def reserve_basis(uow: LedgerUnitOfWork, *, size: int, on: dt.date) -> ReserveBasis:
     """The reserve a statement of `on` at checkpoint `size` certifies (see the module's doc)."""
-    balances = balances_at(uow, size=size)
+    balances = uow.reads.balances_at(size)
     system = system_numbers(uow)
     reserves = {system["reserve:digital"], system["reserve:paper"]}
     apart = {
@@ -175,22 +171,19 @@ def reserve_basis(uow: LedgerUnitOfWork, *, size: int, on: dt.date) -> ReserveBa
                 held_apart=apart.get(account, 0),
             )
         )
-    offices = uow.connection.execute(
-        select(ACCOUNTS.c.number).where(ACCOUNTS.c.kind == "office_cash")
-    ).scalars()
+    offices = uow.reads.accounts(kinds=["office_cash"])
     return ReserveBasis(
         banks=tuple(banks),
         ledger_only=sum(balances.get(n, 0) for n in reserves - covered),
-        office_cash=sum(balances.get(int(n), 0) for n in offices),
+        office_cash=sum(balances.get(office.number, 0) for office in offices),
     )
 
 
 def _checkpoint(uow: LedgerUnitOfWork, *, now: int) -> Checkpoint:
     published = latest_checkpoint(uow, now=now)
-    root = uow.connection.execute(
-        select(CHECKPOINTS.c.root).where(CHECKPOINTS.c.size == published.size)
-    ).scalar_one()
-    return Checkpoint(uow.ledger.origin, published.size, bytes(root), published.note)
+    root = uow.reads.checkpoint_root(published.size)
+    assert root is not None, "latest_checkpoint stores the checkpoint it returns"
+    return Checkpoint(uow.ledger.origin, published.size, root, published.note)
 
 
 def publish(uow: LedgerUnitOfWork, *, on: dt.date, now: int) -> Published:
@@ -214,10 +207,7 @@ def publish(uow: LedgerUnitOfWork, *, on: dt.date, now: int) -> Published:
         bank_statements=basis.digests,
     )
     note = sign_statement(statement, name=uow.ledger.origin, private_key=uow.ledger.key.private_key)
-    # Numbered like payout batches: writers are serialised (SQLite) or the unique key refuses
-    # a concurrent twin (PostgreSQL), and a BIGINT key does not autoincrement on SQLite.
-    last = uow.connection.execute(select(func.max(RESERVE_STATEMENTS.c.id))).scalar()
-    number = (last or 0) + 1
+    number = next_number(uow.connection, RESERVE_STATEMENTS.c.id)
     uow.connection.execute(
         insert(RESERVE_STATEMENTS).values(
             id=number,

@@ -23,10 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.persistence.tables import Base
+from ledger.ports import TableBase
 
 
-class BankAccount(Base):
+class BankAccount(TableBase):
     """A bank account of the reserve, and the ledger account whose euros it holds."""
 
     __tablename__ = "bank_accounts"
@@ -37,7 +37,7 @@ class BankAccount(Base):
     )
 
 
-class BankStatement(Base):
+class BankStatement(TableBase):
     """An imported statement of a reserve bank account (the file itself, and its balances)."""
 
     __tablename__ = "bank_statements"
@@ -56,7 +56,7 @@ class BankStatement(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class StatementLine(Base):
+class StatementLine(TableBase):
     """One line of a statement, and what accounts for it."""
 
     __tablename__ = "statement_lines"
@@ -86,7 +86,7 @@ class StatementLine(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class ReserveStatementRow(Base):
+class ReserveStatementRow(TableBase):
     """A published reserve statement: the signed note, and what its holders' proofs need."""
 
     __tablename__ = "reserve_statements"
@@ -103,7 +103,7 @@ class ReserveStatementRow(Base):
     created: Mapped[int] = mapped_column(BigInteger)
 
 
-class AuditorGrant(Base):
+class AuditorGrant(TableBase):
     """A time-boxed, read-only access granted to an auditor's key."""
 
     __tablename__ = "auditor_grants"
@@ -115,7 +115,7 @@ class AuditorGrant(Base):
     expires: Mapped[int] = mapped_column(BigInteger)
 
 
-class AuditorVisit(Base):
+class AuditorVisit(TableBase):
     """Every request an auditor's key made: the access log the association keeps."""
 
     __tablename__ = "auditor_visits"
@@ -130,7 +130,7 @@ class AuditorVisit(Base):
     status: Mapped[int] = mapped_column(Integer)
 
 
-class NoteDelivery(Base):
+class NoteDelivery(TableBase):
     """Paper notes (their face value in cents) the association handed to an exchange office;
     negative, notes it took back from it. Inventory, not money (FORMATS.md §3): the office's stock
     is what it received, less what it issued, plus what it took back for digital units."""
@@ -150,7 +150,7 @@ class NoteDelivery(Base):
     recorded: Mapped[int] = mapped_column(BigInteger)
 
 
-def _table(model: type[Base]) -> Table:
+def _table(model: type[TableBase]) -> Table:
     return cast(Table, model.__table__)
 
 

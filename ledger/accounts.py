@@ -2,7 +2,8 @@
 
 An account has a number, a unit (the local unit or EUR), a kind, a status and an overdraft
 flag, and keeps its `debits` and `credits` totals; a holder's balance is credits − debits.
-A key belongs to an account and has a role. A leg moves a positive amount from one account
+A key belongs to an account and has a role. (Rows read back from storage hold plain strings,
+which equal the `ledger.domain.enums` members.) A leg moves a positive amount from one account
 to another of the same unit; every operation is a group of legs committed together.
 """
 
@@ -11,10 +12,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from ledger.domain.enums import AccountKind, AccountStatus, KeyStatus, RecordType, Role
+from ledger.money import Cents
+
 EUR = "EUR"
 
 # Numbers of the system accounts created with the ledger. Holder accounts start at 1001,
-# offices' cash accounts at 101.
+# offices' cash accounts at 101. Their names and kinds are plain strings, not the enums'
+# members: they fill in records, whose schemas take exact strings.
 SYSTEM_ACCOUNTS: tuple[tuple[int, str, str, bool], ...] = (
     # number, name (also the kind but for reserves), unit ("" = the local unit), no_overdraft
     (1, "issuance", "", False),
@@ -37,8 +42,11 @@ KIND_OF_SYSTEM_NAME = {
     "payouts": "payouts",
     "association": "fees",
 }
-HOLDER_KINDS = frozenset({"resident", "merchant", "association"})
-BACKING_KINDS = frozenset({"reserve", "office_cash"})
+# Sets of strings for those who key by kind as read back from storage.
+HOLDER_KINDS: frozenset[str] = frozenset(
+    {AccountKind.RESIDENT, AccountKind.MERCHANT, AccountKind.ASSOCIATION}
+)
+BACKING_KINDS: frozenset[str] = frozenset({AccountKind.RESERVE, AccountKind.OFFICE_CASH})
 # an account row's `seal` column: its latest entry (-1: none), that entry's digest, the MAC
 SEAL_COLUMN = struct.Struct(">q32s32s")
 
@@ -51,8 +59,8 @@ def office_name(office: int) -> str:
 class Account:
     number: int
     unit: str
-    kind: str
-    status: str = "open"
+    kind: AccountKind
+    status: AccountStatus = AccountStatus.OPEN
     no_overdraft: bool = True
     name: str | None = None
     debits: int = 0
@@ -83,9 +91,9 @@ class Key:
     kid: str
     public_key: bytes
     account: int | None
-    role: str
-    status: str = "active"
-    refund_limit: int | None = None
+    role: Role
+    status: KeyStatus = KeyStatus.ACTIVE
+    refund_limit: Cents | None = None
     issued_by: str | None = None
 
 
@@ -94,7 +102,7 @@ class Leg:
     unit: str
     debit: int
     credit: int
-    amount: int
+    amount: Cents
 
 
 @dataclass(slots=True)
@@ -102,12 +110,12 @@ class Payment:
     """What a refund or a payout needs to know about the entry it references."""
 
     index: int
-    type: str
+    type: RecordType
     debit: int
     credit: int
-    amount: int
+    amount: Cents
     settled: int = 0  # cents refunded so far, or 1 once a reconversion is paid out
-    fee: int = 0
+    fee: int = 0  # cents (the store fills in a literal 0 for none)
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from ledger.accounts import (
     FIRST_HOLDER,
@@ -23,12 +23,13 @@ from ledger.accounts import (
 )
 from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
+from ledger.domain.ledger_key import rotation_message
 from ledger.errors import AccountQuarantined, EnrolmentError, InvalidTransfer, UnknownAccount
 from ledger.integrity import seal_key
+from ledger.numbering import next_number
 from ledger.persistence.tables import ACCOUNTS, ENROLMENT_CODES, HOLDERS, KEYS
 from ledger.posting import Posted, post_record
 from ledger.records import format_time, new_nonce, sign_record
-from ledger.rules import rotation_message
 from ledger.signing import SigningKey, b64url_encode, check_public_key, kid_of
 from ledger.transparency import latest_checkpoint
 
@@ -134,16 +135,12 @@ def open_account(
     """Opens a holder account (resident, merchant, association) or an office's cash account."""
     conn = uow.connection
     if kind in ("resident", "merchant", "association"):
-        last = conn.execute(select(func.max(A.c.number)).where(A.c.number >= FIRST_HOLDER))
-        number = max(last.scalar() or 0, FIRST_HOLDER - 1) + 1
+        number = next_number(conn, A.c.number, first=FIRST_HOLDER)
         _open(
             uow, number, kind=kind, unit=uow.ledger.currency, no_overdraft=True, name=None, now=now
         )
     elif kind == "office":
-        last = conn.execute(
-            select(func.max(A.c.number)).where(A.c.number.between(FIRST_OFFICE, FIRST_HOLDER - 1))
-        )
-        number = max(last.scalar() or 0, FIRST_OFFICE - 1) + 1
+        number = next_number(conn, A.c.number, first=FIRST_OFFICE, last=FIRST_HOLDER - 1)
         _open(
             uow,
             number,

@@ -31,10 +31,13 @@ from types import MappingProxyType
 
 from ledger.accounts import BACKING_KINDS, Account
 from ledger.checkpoint import Checkpoint, open_checkpoint, parse_verifier_key
+from ledger.domain.enums import RecordType, SystemName
+from ledger.domain.genesis import Genesis
+from ledger.domain.kind import Operation
 from ledger.errors import AuditFailure, CheckpointError, FormatError, InvalidSignature, SouError
 from ledger.log import CompactRange, leaf_hash
 from ledger.money import format_amount
-from ledger.records import SignedRecord, format_time, parse_leaf, parse_time, prefix
+from ledger.records import SignedRecord, format_time, parse_leaf, prefix
 from ledger.rules import CLOCK_SKEW, Duplicate, apply_record, signer_public_key
 from ledger.signing import kid_of, verify
 from ledger.state import LedgerState
@@ -66,8 +69,8 @@ def _b64_start(data: bytes) -> bytes:
     return binascii.b2a_base64(data[: len(data) // 3 * 3], newline=False)
 
 
-_TRANSFER_B64 = _b64_start(prefix("transfer"))
-_PAYOUT_B64 = _b64_start(prefix("payout"))
+_TRANSFER_B64 = _b64_start(prefix(RecordType.TRANSFER))
+_PAYOUT_B64 = _b64_start(prefix(RecordType.PAYOUT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,12 +326,12 @@ def _signatures(workers: int) -> Iterator[_Signatures]:
 
 
 def _check_genesis(sr: SignedRecord, header: _Header) -> None:
-    if sr.type != "genesis":
+    g = sr.body
+    if not isinstance(g, Genesis):
         raise _fail("genesis", f"entry 0 is a {sr.type} record, not the genesis", 0)
-    r = sr.record
-    if (r["ledger"], r["currency"]) != (header.host, header.currency):
+    if (g.ledger, g.currency) != (header.host, header.currency):
         raise _fail("genesis", "the genesis names another host or unit than the header", 0)
-    if r["ledger_key"] != header.ledger_key.hex() or r["kid"] != kid_of(header.ledger_key):
+    if g.ledger_key != header.ledger_key or g.kid != kid_of(header.ledger_key):
         raise _fail("genesis", "the genesis names another ledger key than the header", 0)
 
 
@@ -401,18 +404,18 @@ class _Replay:
             except SouError as error:
                 raise _fail("rule-violation", error.message, count) from None
             check_signature(count, public_key, sr.signed, sr.sig)
-            r = sr.record
+            body = sr.body
             # Only operations (signed by the devices, checked against the server's clock when
             # accepted) bound the acceptance order; the ledger's own records may be dated as the
             # operator chooses (a pilot's history is loaded after a genesis of today), and a
             # closed day carries no time.
             created = 0
-            if "expires" in r:
-                created = parse_time(r["created"])
-                if parse_time(r["expires"]) < latest - CLOCK_SKEW:
+            if isinstance(body, Operation):
+                created = body.created
+                if body.expires < latest - CLOCK_SKEW:
                     raise _fail(
                         "rule-violation",
-                        f"the record expired at {r['expires']}, yet it comes after a record"
+                        f"the record expired at {sr.record['expires']}, yet it comes after a record"
                         f" created at {format_time(latest)}",
                         count,
                     )
@@ -422,7 +425,7 @@ class _Replay:
                 raise _fail("rule-violation", error.message, count) from None
             if type(result) is Duplicate:
                 raise _fail("duplicate", f"the same record as entry {result.index}", count)
-            if sr.type == "ledger_key":  # what follows is signed by the key it names
+            if sr.type == RecordType.LEDGER_KEY:  # what follows is signed by the key it names
                 self.rotations.append((count, state.ledger_key))
             if created > latest:
                 latest = created
@@ -556,7 +559,7 @@ def check_invariants(state: LedgerState) -> tuple[int, int, int]:
         account: Account | None = state.system_account(name)
         return 0 if account is None else account.balance
 
-    circulation, paper = -balance("issuance"), balance("paper")
+    circulation, paper = -balance(SystemName.ISSUANCE), balance(SystemName.PAPER)
     if circulation != holders + paper:
         raise _fail(
             "invariant",

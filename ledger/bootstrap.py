@@ -16,18 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from ledger.admin import create_ledger
 from ledger.config import Settings
 from ledger.context import Ledger
-from ledger.errors import SouError
+from ledger.errors import SetupError
 from ledger.persistence.database import make_engine
 from ledger.persistence.migrate import is_current, upgrade
 from ledger.persistence.store import LedgerStore
 from ledger.persistence.tables import ENTRIES
 from ledger.signing import SigningKey, create_key_file, load_key_file
-
-
-class SetupError(SouError):
-    """The settings, the key file and the database do not belong together."""
-
-    code = "setup"
 
 
 def _genesis(ledger: Ledger) -> dict[str, object] | None:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import Connection, Engine
 
 from ledger.checkpoint import verifier_key
 from ledger.integrity import Integrity, seal_key
+from ledger.persistence.reads import SqlLedgerReads
 from ledger.persistence.store import LedgerStore
 from ledger.persistence.uow import UnitOfWork
 from ledger.signing import SigningKey
 from ledger.state import LedgerState
+
+if TYPE_CHECKING:
+    from ledger.ports import LedgerReads
 
 KEY_CACHE_SIZE = 200_000  # public keys kept per process (32 bytes each)
 
@@ -94,18 +98,23 @@ class Ledger:
         self._system = dict(system)
 
     def unit_of_work(
-        self, *, write: bool = True, connection: Connection | None = None
+        self, *, write: bool = True, connection: Connection | None = None, snapshot: bool = False
     ) -> LedgerUnitOfWork:
-        return LedgerUnitOfWork(self, write=write, connection=connection)
+        return LedgerUnitOfWork(self, write=write, connection=connection, snapshot=snapshot)
 
 
 class LedgerUnitOfWork(UnitOfWork):
     """A unit of work that knows which ledger it writes to."""
 
     def __init__(
-        self, ledger: Ledger, *, write: bool = True, connection: Connection | None = None
+        self,
+        ledger: Ledger,
+        *,
+        write: bool = True,
+        connection: Connection | None = None,
+        snapshot: bool = False,
     ) -> None:
-        super().__init__(ledger.engine, write=write, connection=connection)
+        super().__init__(ledger.engine, write=write, connection=connection, snapshot=snapshot)
         self.ledger = ledger
         # who acts in this unit of work, for the trail of administrative acts (ledger.acts):
         # the route's signed-in device, the shell's user, else the server itself
@@ -114,4 +123,5 @@ class LedgerUnitOfWork(UnitOfWork):
     def __enter__(self) -> Self:
         super().__enter__()
         self.store = LedgerStore(self.connection)
+        self.reads: LedgerReads = SqlLedgerReads(self.connection)
         return self

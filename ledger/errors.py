@@ -9,13 +9,16 @@ from __future__ import annotations
 
 
 class SouError(Exception):
-    """Base of every error Sou raises on purpose. `code` is stable and documented."""
+    """Base of every error Sou raises on purpose. Each class names its refusal: `code` is
+    stable and documented (the problem type), `title` is its one-line English summary (the
+    problem's title, and the message when none is given)."""
 
     code = "sou-error"
+    title = "Sou refused the operation."
 
     def __init__(self, message: str = "", **detail: object) -> None:
-        super().__init__(message or self.__class__.__doc__ or self.code)
-        self.message = message or (self.__class__.__doc__ or self.code).strip()
+        self.message = message or self.title
+        super().__init__(self.message)
         self.detail = detail
 
 
@@ -23,32 +26,27 @@ class SouError(Exception):
 
 
 class FormatError(SouError):
-    """A value or record is not in the expected format."""
-
+    title = "A value or record is not in the expected format."
     code = "malformed"
 
 
 class MalformedRecord(FormatError):
-    """The signed record or its envelope is not well formed."""
-
+    title = "The signed record or its envelope is not well formed."
     code = "malformed-record"
 
 
 class NotCanonical(FormatError):
-    """The signed bytes are not the canonical (RFC 8785) form of the record."""
-
+    title = "The signed bytes are not the canonical (RFC 8785) form of the record."
     code = "not-canonical"
 
 
 class InvalidAmount(FormatError):
-    """An amount is not a whole number of cents in the allowed range."""
-
+    title = "An amount is not a whole number of cents in the allowed range."
     code = "invalid-amount"
 
 
 class CurrencyMismatch(FormatError):
-    """Amounts in different units were mixed, or a record names another unit."""
-
+    title = "Amounts in different units were mixed, or a record names another unit."
     code = "currency-mismatch"
 
 
@@ -56,186 +54,166 @@ class CurrencyMismatch(FormatError):
 
 
 class LedgerError(SouError):
-    """The ledger refused an operation."""
-
+    title = "The ledger refused an operation."
     code = "ledger-error"
 
 
 class AuthenticationError(LedgerError):
-    """The challenge or the bearer token is missing, unknown, used, expired or wrong."""
-
+    title = "The challenge or the bearer token is missing, unknown, used, expired or wrong."
     code = "unauthenticated"
 
 
 class InvalidSignature(LedgerError):
-    """The signature does not verify for this key and these bytes."""
-
+    title = "The signature does not verify for this key and these bytes."
     code = "invalid-signature"
 
 
 class InvalidPublicKey(LedgerError):
-    """The public key is not a usable Ed25519 key (malformed, non-canonical or small order)."""
-
+    title = "The public key is not a usable Ed25519 key (malformed, non-canonical or small order)."
     code = "invalid-public-key"
 
 
 class UnknownKey(LedgerError):
-    """No device key with this id is enrolled."""
-
+    title = "No device key with this id is enrolled."
     code = "unknown-key"
 
 
 class RevokedKey(LedgerError):
-    """The device key was revoked."""
-
+    title = "The device key was revoked."
     code = "revoked-key"
 
 
 class NotAuthorized(LedgerError):
-    """This key may not sign this operation for this account."""
-
+    title = "This key may not sign this operation for this account."
     code = "not-authorized"
 
 
 class RefundLimitExceeded(NotAuthorized):
-    """This refund would take the cashier past its refunds of the day."""
-
+    title = "This refund would take the cashier past its refunds of the day."
     code = "refund-limit"
 
 
 class WrongLedger(LedgerError):
-    """The record names another ledger (host) than this one."""
-
+    title = "The record names another ledger (host) than this one."
     code = "wrong-ledger"
 
 
 class ExpiredRecord(LedgerError):
-    """The record is expired, not yet valid, or its validity window is too long."""
-
+    title = "The record is expired, not yet valid, or its validity window is too long."
     code = "expired"
 
 
 class UnknownAccount(LedgerError):
-    """No account has this number."""
-
+    title = "No account has this number."
     code = "unknown-account"
 
 
 class UnknownMemo(LedgerError):
-    """No entry has a memo kept under this index (none was written, or it was erased)."""
-
+    title = "No entry has a memo kept under this index (none was written, or it was erased)."
     code = "unknown-memo"
 
 
 class AccountNotOpen(LedgerError):
-    """The account is frozen or closed."""
-
+    title = "The account is frozen or closed."
     code = "account-not-open"
 
 
 class InsufficientFunds(LedgerError):
-    """The balance does not cover the amount (no overdraft)."""
-
+    title = "The balance does not cover the amount (no overdraft)."
     code = "insufficient-funds"
 
 
 class InvalidTransfer(LedgerError):
-    """The transfer is not allowed between these accounts (same account, other ledger, kind)."""
-
+    title = "The transfer is not allowed between these accounts (same account, other ledger, kind)."
     code = "invalid-transfer"
 
 
 class DuplicateConflict(LedgerError):
-    """The key's nonce was already used for a different record."""
-
+    title = "The key's nonce was already used for a different record."
     code = "duplicate-conflict"
 
 
 class PaymentRequestError(LedgerError):
-    """The payment request is unknown, expired, already paid, or does not match the transfer."""
-
+    title = "The payment request is unknown, expired, already paid, or does not match the transfer."
     code = "payment-request"
 
 
 class UnknownPaymentRequest(PaymentRequestError):
-    """No payment request with this id is registered."""
-
+    title = "No payment request with this id is registered."
     code = "unknown-payment-request"
 
 
 class DayAlreadyClosed(LedgerError):
-    """This business day of this merchant is already closed."""
-
+    title = "This business day of this merchant is already closed."
     code = "day-closed"
 
 
 class InvalidDay(LedgerError):
-    """The day record's figures are inconsistent, or not the figures of that day."""
-
+    title = "The day record's figures are inconsistent, or not the figures of that day."
     code = "invalid-day"
 
 
 class InvalidReference(LedgerError):
-    """The referenced payment does not exist or cannot be refunded this way."""
-
+    title = "The referenced payment does not exist or cannot be refunded this way."
     code = "invalid-reference"
 
 
 class EnrolmentError(LedgerError):
-    """The enrolment code is unknown, used or expired, or the key cannot be enrolled."""
-
+    title = "The enrolment code is unknown, used or expired, or the key cannot be enrolled."
     code = "enrolment"
 
 
 class InvariantViolation(LedgerError):
-    """A ledger invariant would not hold after this operation; nothing was written."""
-
+    title = "A ledger invariant would not hold after this operation; nothing was written."
     code = "invariant-violation"
 
 
 class ConcurrencyConflict(LedgerError):
-    """The database could not serialise this transaction; it is safe to retry."""
-
+    title = "The database could not serialise this transaction; it is safe to retry."
     code = "concurrency-conflict"
 
 
 class DatabaseUnavailable(LedgerError):
-    """The database did not answer (a restart, a failover): nothing is known to be written, and
-    the same signed record may be sent again (it is idempotent)."""
+    """Nothing is known to be written: the same signed record may be sent again (it is
+    idempotent)."""
 
+    title = "The database did not answer (a restart, a failover)."
     code = "database-unavailable"
 
 
 class LedgerKeyRotated(LedgerError):
-    """The ledger key was rotated: this process holds a retired key and signs nothing more.
-    Restart it with the new key file."""
+    """It signs nothing more; restart it with the new key file."""
 
+    title = "The ledger key was rotated: this process holds a retired key."
     code = "ledger-key-rotated"
 
 
 class AccountQuarantined(LedgerError):
-    """This account's stored balance is not backed by the signed log (its seal fails):
-    nothing touching it is done until the association has looked into it."""
+    """Its seal fails: nothing touching it is done until the association has looked into it."""
 
+    title = "This account's stored balance is not backed by the signed log."
     code = "account-quarantined"
 
 
 class LogUnverifiable(LedgerError):
-    """The stored log no longer matches what this process signed: it writes nothing more
-    until the database is repaired (`sou audit db` names the damage)."""
+    """It writes nothing more until the database is repaired (`sou audit db` names the damage)."""
 
+    title = "The stored log no longer matches what this process signed."
     code = "log-unverifiable"
 
 
-class BadSetting(SouError):
-    """A `SOU_*` setting cannot be used as given."""
+class NumbersExhausted(LedgerError):
+    title = "Every number of this kind is taken."
+    code = "numbers-exhausted"
 
+
+class BadSetting(SouError):
+    title = "A `SOU_*` setting cannot be used as given."
     code = "bad-setting"
 
 
 class BackupError(SouError):
-    """A backup cannot be taken, or an archive cannot be restored: the message says why."""
-
+    title = "A backup cannot be taken, or an archive cannot be restored: the message says why."
     code = "backup-error"
 
 
@@ -243,9 +221,10 @@ class BackupError(SouError):
 
 
 class KeyFileExposed(SouError):
-    """A key file is readable or writable by others than its owner, or not owned by the
-    running user: it must be mode 0600 (or stricter) and belong to the service's user."""
+    """Or it is not owned by the running user: it must be mode 0600 (or stricter) and belong to the
+    service's user."""
 
+    title = "A key file is readable or writable by others than its owner."
     code = "key-file-exposed"
 
 
@@ -253,29 +232,38 @@ class KeyFileExposed(SouError):
 
 
 class LogError(SouError):
-    """The log, a proof or a checkpoint is not valid."""
-
+    title = "The log, a proof or a checkpoint is not valid."
     code = "log-error"
 
 
 class InvalidProof(LogError):
-    """An inclusion or consistency proof does not verify."""
-
+    title = "An inclusion or consistency proof does not verify."
     code = "invalid-proof"
 
 
 class CheckpointError(LogError):
-    """A checkpoint is malformed, wrongly signed, or inconsistent with the log."""
-
+    title = "A checkpoint is malformed, wrongly signed, or inconsistent with the log."
     code = "invalid-checkpoint"
 
 
 class AuditFailure(LogError):
-    """The exported log failed verification at a given entry."""
-
+    title = "The exported log failed verification at a given entry."
     code = "audit-failure"
 
     def __init__(self, message: str, *, entry: int | None, kind: str) -> None:
         super().__init__(message, entry=entry, kind=kind)
         self.entry = entry
         self.kind = kind
+
+
+# --- the service's setup ------------------------------------------------------------------
+
+
+class SetupError(SouError):
+    title = "The settings, the key file and the database do not belong together."
+    code = "setup"
+
+
+class PilotError(SouError):
+    title = "The pilot's demo data cannot be loaded into this ledger."
+    code = "pilot"

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NewType
 
 from ledger.errors import CurrencyMismatch, FormatError, InvalidAmount
 
 MAX_CENTS = 2**63 - 1
 NBSP = "\u00a0"
+
+# An amount in cents of a unit known from where it stands (a record's field, a leg of a known
+# unit): what the ledger's records and legs carry, where `Money` would repeat the unit.
+Cents = NewType("Cents", int)
 
 # Thousands may be grouped by a space, a no-break space or a narrow no-break space, used
 # consistently; the integer part is otherwise plain ASCII digits.

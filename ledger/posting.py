@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.context import Ledger, LedgerUnitOfWork
+from ledger.domain.enums import RecordType
+from ledger.domain.kind import Operation, References
+from ledger.domain.registry import LEDGER_SIGNED
 from ledger.errors import (
     AccountQuarantined,
     LogUnverifiable,
@@ -23,7 +26,7 @@ from ledger.errors import (
 )
 from ledger.receipts import Receipt, make_receipt
 from ledger.records import SignedRecord, parse_envelope
-from ledger.rules import LEDGER_SIGNED, Duplicate, References, apply_record, references
+from ledger.rules import Duplicate, apply_record, references
 from ledger.signing import SigningKey, verify
 from ledger.state import LedgerState
 
@@ -39,7 +42,7 @@ class Posted:
 
     def receipt(self, key: SigningKey) -> Receipt:
         """The receipt the ledger (`key`) gives for this transfer: the same for every retry."""
-        if self.record.type != "transfer":
+        if self.record.type != RecordType.TRANSFER:
             raise MalformedRecord("only transfers have receipts")
         return make_receipt(
             self.record.record,
@@ -112,7 +115,7 @@ def post_records(
     outcomes: list[Outcome | None] = [None] * len(records)
     # A retry of a client-signed operation is found under the locks by its nonce; other
     # records (the ledger's own, with no expiry) are looked up by id here.
-    existing = store.entries_by_id(sr.id for sr in records if "expires" not in sr.record)
+    existing = store.entries_by_id(sr.id for sr in records if not isinstance(sr.body, Operation))
     public_keys = ledger.public_keys(
         store, (sr.kid for sr in records if sr.type not in LEDGER_SIGNED)
     )
@@ -143,7 +146,7 @@ def post_records(
         refs = References()
         for i in todo:
             refs.update(references(records[i]))
-        has_open = any(records[i].type == "account" for i in todo)
+        has_open = any(records[i].type == RecordType.ACCOUNT for i in todo)
         system = None if has_open else ledger.system_accounts_cache(refs.system)
         state = store.load_state(
             ledger.empty_state(), refs, seal_key=ledger.seal_key, system=system
@@ -234,6 +237,6 @@ def post_transfer(
 ) -> Posted:
     """A payment or refund from its signed envelope."""
     record = parse_envelope(dict(envelope))
-    if record.type != "transfer":
+    if record.type != RecordType.TRANSFER:
         raise MalformedRecord("this is not a transfer record")
     return post_record(uow, record=record, now=now)

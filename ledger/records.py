@@ -1,221 +1,45 @@
-"""Signed records: their fields, their canonical bytes, their envelope and their id.
+"""Signed records: their canonical bytes, their envelope, their id, and their typed body.
 
 Every change of state is a record signed by the key that authorised it. The signed bytes are
 `"SOU-<TYPE>-V1\\n"` followed by the RFC 8785 canonical JSON of the record; the record id is
 the SHA-256 of those bytes, and the log's leaf is those bytes followed by the 64-byte
-signature. This module checks the shape of every record type (field names, types, ranges)
-and nothing else: who may sign what, and what it does to balances, is `ledger.rules`.
+signature. This module checks a record's shape against its type's schema and builds its
+typed body, once (`ledger.domain`: each type's module holds its schema and its rules; who
+may sign what, and what it does to balances, is judged by `ledger.rules`).
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime
-import functools
 import hashlib
 import json
-import re
 import secrets
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from ledger.domain.enums import RecordType
+from ledger.domain.fields import MAX_AMOUNT as MAX_AMOUNT
+from ledger.domain.fields import MAX_SAFE_INT as MAX_SAFE_INT
+from ledger.domain.fields import MAX_WINDOW as MAX_WINDOW
+from ledger.domain.fields import bad
+from ledger.domain.frozen import frozen
+from ledger.domain.kind import Record
+from ledger.domain.registry import KINDS, Kind
+from ledger.domain.timestamps import date_bounds as date_bounds
+from ledger.domain.timestamps import format_time as format_time
+from ledger.domain.timestamps import ledger_date as ledger_date
+from ledger.domain.timestamps import parse_time as parse_time
 from ledger.errors import MalformedRecord, NotCanonical
-from ledger.memos import Memo, check_text, commitment, new_memo, parse_memo
+from ledger.memos import Memo, commitment, new_memo, parse_memo
 from ledger.signing import SigningKey, b64url_decode, b64url_encode
 
-MAX_SAFE_INT = 2**53 - 1
-MAX_AMOUNT = 2**31 - 1
-MAX_WINDOW = 300  # seconds between `created` and `expires`
+# (The limits and the time helpers imported `as` themselves above are imported from here by
+# the other packages: their home is `ledger.domain`.)
 SIG_LEN = 64
 
-Check = Callable[[str, object], None]
-
-
-def _bad(field: str, why: str) -> MalformedRecord:
-    return MalformedRecord(f"field '{field}': {why}", field=field)
-
-
-def _int(lo: int, hi: int) -> Check:
-    def check(field: str, value: object) -> None:
-        if type(value) is not int:
-            raise _bad(field, "must be an integer")
-        if not lo <= value <= hi:
-            raise _bad(field, f"must be between {lo} and {hi}")
-
-    return check
-
-
-def _pattern(regex: str, what: str) -> Check:
-    compiled = re.compile(regex, re.ASCII)
-
-    def check(field: str, value: object) -> None:
-        if type(value) is not str or compiled.fullmatch(value) is None:
-            raise _bad(field, f"must be {what}")
-
-    return check
-
-
-def _choice(*options: str) -> Check:
-    def check(field: str, value: object) -> None:
-        if value not in options or type(value) is not str:
-            raise _bad(field, f"must be one of {', '.join(options)}")
-
-    return check
-
-
-def _optional(check: Check) -> Check:
-    def optional(field: str, value: object) -> None:
-        if value is not None:
-            check(field, value)
-
-    return optional
-
-
-def _const(expected: object) -> Check:
-    def check(field: str, value: object) -> None:
-        if value != expected or type(value) is not type(expected):
-            raise _bad(field, f"must be {expected!r}")
-
-    return check
-
-
-VERSION = _const(1)
-HOST = _pattern(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?", "a lower-case host name")
-UNIT = _pattern(r"[A-Z][A-Z0-9]{2,9}", "a unit code such as RTZ")
-ACCOUNT = _pattern(r"[1-9][0-9]{0,9}", "an account number (decimal, no leading zero)")
-AMOUNT = _int(1, MAX_AMOUNT)
-FEE = _int(0, MAX_AMOUNT)
-NONCE = _pattern(r"[A-Za-z0-9_-]{16,64}", "16 to 64 characters of [A-Za-z0-9_-]")
-KID = _pattern(r"[0-9a-f]{8}", "8 lower-case hex digits")
-HEX32 = _pattern(r"[0-9a-f]{64}", "64 lower-case hex digits")
-SIGNATURE = _pattern(r"[A-Za-z0-9_-]{86}", "an Ed25519 signature in unpadded base64url")
-TIME = _pattern(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "an RFC 3339 UTC time like 2026-03-14T10:15:30Z"
-)
-NAME = _pattern(r"[a-z0-9:_-]{1,40}", "a system account name")
-_DATE_SHAPE = _pattern(r"\d{4}-\d{2}-\d{2}", "a date YYYY-MM-DD")
-
-
-def _calendar_date(field: str, value: object) -> None:
-    _DATE_SHAPE(field, value)
-    try:
-        datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise _bad(field, "must be a real calendar date") from None
-
-
-DATE = _calendar_date
-
-COUNT = _int(0, MAX_SAFE_INT)
-
-ROLES = ("resident", "merchant", "cashier", "agent", "treasurer", "auditor")
-HOLDER_KINDS = ("resident", "merchant", "association")
-SYSTEM_KINDS = ("issuance", "paper", "world", "reserve", "office_cash", "payouts", "fees")
-
-_COMMON: dict[str, Check] = {"v": VERSION, "type": _pattern(r"[a-z_]+", "a type"), "ledger": HOST}
-_SIGNED_OP: dict[str, Check] = {
-    "currency": UNIT,
-    "nonce": NONCE,
-    "kid": KID,
-    "created": TIME,
-    "expires": TIME,
-    "memo": _pattern(r"([0-9a-f]{64})?", '"" or the memo\'s commitment (64 hex digits)'),
+_PREFIXES = {
+    t: f"SOU-{t.upper().replace('_', '-')}-V1\n".encode() for t in (*RecordType, "receipt")
 }
-
-SCHEMAS: dict[str, dict[str, Check]] = {
-    "genesis": {
-        **_COMMON,
-        "currency": UNIT,
-        "unit_name": check_text,
-        "ledger_key": HEX32,
-        "kid": KID,
-        "created": TIME,
-    },
-    # A rotation of the ledger key (FORMATS.md §4): signed by the key in force, naming the
-    # next one, with that key's signature of `rotation_message` to show it is held.
-    "ledger_key": {
-        **_COMMON,
-        "ledger_key": HEX32,
-        "proof": SIGNATURE,
-        "nonce": NONCE,
-        "kid": KID,
-        "created": TIME,
-    },
-    "account": {
-        **_COMMON,
-        "number": ACCOUNT,
-        "status": _choice("open", "frozen", "closed"),
-        "kind": _choice(*HOLDER_KINDS, *SYSTEM_KINDS),
-        "unit": UNIT,
-        "flags": _choice("", "no_overdraft"),
-        "name": _optional(NAME),
-        "nonce": NONCE,
-        "kid": KID,
-        "created": TIME,
-    },
-    "key": {
-        **_COMMON,
-        "action": _choice("enrol", "revoke"),
-        "subject": KID,
-        "public_key": _optional(HEX32),
-        "account": _optional(ACCOUNT),
-        "role": _optional(_choice(*ROLES)),
-        "refund_limit": _optional(_int(0, MAX_AMOUNT)),
-        "issued_by": _optional(KID),
-        "nonce": NONCE,
-        "kid": KID,
-        "created": TIME,
-    },
-    "transfer": {
-        **_COMMON,
-        **_SIGNED_OP,
-        "from": ACCOUNT,
-        "to": ACCOUNT,
-        "amount": AMOUNT,
-        "payreq": _optional(HEX32),
-        "ref": _optional(HEX32),
-    },
-    "conversion": {
-        **_COMMON,
-        **_SIGNED_OP,
-        "method": _choice("cash", "bank"),
-        "office": _optional(ACCOUNT),
-        "to": ACCOUNT,
-        "amount": AMOUNT,
-    },
-    "paper_issue": {**_COMMON, **_SIGNED_OP, "office": ACCOUNT, "amount": AMOUNT},
-    "paper_exchange": {**_COMMON, **_SIGNED_OP, "office": ACCOUNT, "to": ACCOUNT, "amount": AMOUNT},
-    "deposit": {
-        **_COMMON,
-        **_SIGNED_OP,
-        "office": ACCOUNT,
-        "reserve": _choice("digital", "paper"),
-        "amount": AMOUNT,
-    },
-    "reconversion": {**_COMMON, **_SIGNED_OP, "from": ACCOUNT, "amount": AMOUNT, "fee": FEE},
-    "payout": {**_COMMON, **_SIGNED_OP, "reconversion": HEX32, "amount": AMOUNT},
-    # A merchant's closed business day (FORMATS.md §7): its figures, signed by the merchant.
-    "day": {
-        **_COMMON,
-        "account": ACCOUNT,
-        "date": DATE,
-        "kid": KID,
-        "first_entry": _optional(COUNT),
-        "last_entry": _optional(COUNT),
-        "count": COUNT,
-        "credits": COUNT,
-        "refunds": COUNT,
-        "debits": COUNT,
-        "declared": _optional(COUNT),
-        "receipts_root": HEX32,
-    },
-}
-RECORD_TYPES = tuple(SCHEMAS)
-_PREFIXES = {t: f"SOU-{t.upper().replace('_', '-')}-V1\n".encode() for t in (*SCHEMAS, "receipt")}
 _TYPE_OF_PREFIX = {p: t for t, p in _PREFIXES.items()}
 
 
@@ -236,51 +60,19 @@ def canonical_json(record: Mapping[str, object]) -> bytes:
         raise MalformedRecord("a string holds a lone surrogate: not valid Unicode") from None
 
 
-@functools.lru_cache(maxsize=4096)
-def parse_time(value: str) -> int:
-    """Unix seconds of an already-validated `YYYY-MM-DDTHH:MM:SSZ` string."""
-    try:
-        year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
-        hour, minute, second = int(value[11:13]), int(value[14:16]), int(value[17:19])
-        if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
-            raise ValueError
-        if hour > 23 or minute > 59 or second > 59:
-            raise ValueError
-    except ValueError:
-        raise MalformedRecord(f"not a valid time: {value!r}") from None
-    return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-
-
-LEDGER_ZONE = ZoneInfo("Europe/Paris")  # the currency's civil time (a cashier's day)
-
-
-def ledger_date(unix: int) -> str:
-    """The `YYYY-MM-DD` date, in the ledger's time zone, of a moment."""
-    return datetime.datetime.fromtimestamp(unix, LEDGER_ZONE).date().isoformat()
-
-
-def date_bounds(date: str) -> tuple[int, int]:
-    """The first moment of `date` in the ledger's time zone and that of the day after."""
-    day = datetime.date.fromisoformat(date)
-    start, end = (
-        datetime.datetime.combine(d, datetime.time(), LEDGER_ZONE)
-        for d in (day, day + datetime.timedelta(days=1))
-    )
-    return int(start.timestamp()), int(end.timestamp())
-
-
-def format_time(unix: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
-
-
 def check_record(record: object) -> str:
     """Checks a record's shape against its type's schema and returns the type."""
+    return _checked_kind(record).type
+
+
+def _checked_kind(record: object) -> Kind:
     if not isinstance(record, dict):
         raise MalformedRecord("the record must be a JSON object")
     record_type = record.get("type")
-    schema = SCHEMAS.get(record_type) if isinstance(record_type, str) else None
-    if schema is None:
-        raise _bad("type", f"unknown record type {record_type!r}")
+    kind = KINDS.get(record_type) if isinstance(record_type, str) else None
+    if kind is None:
+        raise bad("type", f"unknown record type {record_type!r}")
+    schema = kind.schema
     if record.keys() != schema.keys():
         missing = sorted(schema.keys() - record.keys())
         extra = sorted(record.keys() - schema.keys())
@@ -292,20 +84,21 @@ def check_record(record: object) -> str:
         if "expires" in schema:
             expires = parse_time(record["expires"])
             if not 0 < expires - created <= MAX_WINDOW:
-                raise _bad("expires", f"must be 1 to {MAX_WINDOW} s after 'created'")
-    assert isinstance(record_type, str)
-    return record_type
+                raise bad("expires", f"must be 1 to {MAX_WINDOW} s after 'created'")
+    return kind
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SignedRecord:
-    """A checked record with its signed bytes and signature (not yet verified)."""
+    """A checked record with its signed bytes and signature (not yet verified); made for each
+    payment, hence `frozen` (to the type checker) rather than a frozen dataclass."""
 
-    type: str
-    record: Mapping[str, Any]
+    type: RecordType
+    record: Mapping[str, Any]  # the fields as signed (what the other packages read)
     signed: bytes
     sig: bytes
     id: str  # hex SHA-256 of `signed`, computed once: every step of the write path uses it
+    body: Record  # the typed fields (ledger.domain), built once: what the rules read
     memo: Memo | None = None  # the text the record commits to (ledger.memos), if it came with it
 
     @property
@@ -314,8 +107,7 @@ class SignedRecord:
 
     @property
     def kid(self) -> str:
-        kid: str = self.record["kid"]
-        return kid
+        return self.body.kid
 
     def envelope(self) -> dict[str, Any]:
         envelope = {"alg": "Ed25519", "record": dict(self.record), "sig": b64url_encode(self.sig)}
@@ -331,15 +123,15 @@ def signed_bytes(record: Mapping[str, object]) -> bytes:
 
 def make_signed(record: Mapping[str, object], sig: bytes, memo: Memo | None = None) -> SignedRecord:
     record = dict(record)
-    record_type = check_record(record)
+    kind = _checked_kind(record)
     if len(sig) != SIG_LEN:
         raise MalformedRecord("the signature must be 64 bytes")
     if "memo" in record and record["memo"] != commitment(memo):
         raise MalformedRecord("the memo does not match the record's commitment", field="memo")
-    signed = _PREFIXES[record_type] + canonical_json(record)
-    return SignedRecord(
-        record_type, MappingProxyType(record), signed, sig, hashlib.sha256(signed).hexdigest(), memo
-    )
+    signed = _PREFIXES[kind.type] + canonical_json(record)
+    digest = hashlib.sha256(signed).hexdigest()
+    body = kind.parse(record)
+    return SignedRecord(kind.type, MappingProxyType(record), signed, sig, digest, body, memo)
 
 
 def parse_envelope(envelope: object) -> SignedRecord:
@@ -373,12 +165,14 @@ def parse_leaf(leaf: bytes) -> SignedRecord:
         record = json.loads(signed[newline + 1 :])
     except (ValueError, UnicodeDecodeError):
         raise MalformedRecord("the record is not valid JSON") from None
-    if check_record(record) != record_type:
+    kind = _checked_kind(record)
+    if kind.type != record_type:
         raise MalformedRecord("the record type does not match its prefix")
     if canonical_json(record) != signed[newline + 1 :]:
         raise NotCanonical("the signed bytes are not canonical JSON")
+    digest = hashlib.sha256(signed).hexdigest()
     return SignedRecord(
-        record_type, MappingProxyType(record), signed, sig, hashlib.sha256(signed).hexdigest()
+        kind.type, MappingProxyType(record), signed, sig, digest, kind.parse(record)
     )
 
 

@@ -84,9 +84,7 @@ def self_check(ledger: Ledger, *, progress: Progress | None = None, alarm: bool 
     this process's alarm for what it found (ledger.integrity)."""
     report = Report()
     tell = progress or (lambda phase, done, total: None)
-    with ledger.unit_of_work(write=False) as uow:
-        if not uow.store.sqlite:
-            uow.connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with ledger.unit_of_work(write=False, snapshot=True) as uow:
         size = uow.connection.execute(select(LOG_HEAD.c.size)).scalar_one()
         _check_log(ledger, uow, size, report, tell)
         folded = _fold_postings(uow, size, report, tell)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ledger.accounts import Account, Key, Payment
-from ledger.records import ledger_date
+from ledger.domain.timestamps import ledger_date
+from ledger.money import Cents
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class RegisteredRequest:
     """A payment request a till registered (server side only: not in the log)."""
 
     merchant: int
-    amount: int
+    amount: Cents
     expires: int
 
 

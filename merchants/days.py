@@ -11,16 +11,12 @@ no payment can slip between the statement and its closing.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Select, literal, select, union_all
-
-from ledger.context import LedgerUnitOfWork
 from ledger.errors import InvalidDay, NotAuthorized
-from ledger.persistence.tables import DAYS, ENTRIES, PAYMENT_REQUESTS, POSTINGS
+from ledger.ports import LedgerUnitOfWork
 from ledger.posting import Posted, post_record
 from ledger.receipts import receipt_bytes
 from ledger.records import SignedRecord
@@ -28,8 +24,6 @@ from merchants.business_day import PARIS, business_day, day_bounds
 from merchants.errors import DayNotOver, DayStatementChanged
 from merchants.profiles import Profile, merchant_profile
 from merchants.takings import DayStatement, TakingLine, day_record, day_statement
-
-E, P = ENTRIES, POSTINGS
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,95 +33,41 @@ class Day:
     closed_entry: int | None  # the `day` record's entry, once closed
 
 
-def _entry_range(uow: LedgerUnitOfWork, start: int, end: int) -> tuple[int, int] | None:
-    """The first and last entries accepted in [start, end): the log's order is time order.
-
-    Two walks of the index on acceptance time, from each end of the range, each stopping at
-    its first row: the cost does not grow with the history.
-    """
-    first = uow.connection.execute(
-        select(E.c.idx)
-        .where(E.c.accepted >= start, E.c.accepted < end)
-        .order_by(E.c.accepted, E.c.idx)
-        .limit(1)
-    ).scalar()
-    if first is None:
-        return None
-    last = uow.connection.execute(
-        select(E.c.idx)
-        .where(E.c.accepted >= start, E.c.accepted < end)
-        .order_by(E.c.accepted.desc(), E.c.idx.desc())
-        .limit(1)
-    ).scalar_one()
-    return first, last
-
-
 def _lines(
     uow: LedgerUnitOfWork, account: int, start: int, end: int, *, after: int = -1
 ) -> list[TakingLine]:
     """The account's transfers accepted in [start, end) (and after entry `after`), with their
     receipts' bytes: read from the columns, never by parsing the signed records."""
-    span = _entry_range(uow, start, end)
+    span = uow.reads.entry_span(start, end)
     if span is None or span[1] <= after:
         return []
     first, last = max(span[0], after + 1), span[1]
-    refunded = E.alias("refunded")
-
-    def side(mine: Column[int], other: Column[int], incoming: bool) -> Select[Any]:
-        # each side walks its (account, entry) index over the span of the day's entries
-        return (
-            select(
-                literal(incoming).label("incoming"),
-                P.c.entry,
-                other.label("counterpart"),
-                P.c.amount,
-                E.c.record_id,
-                E.c.kid,
-                E.c.accepted,
-                E.c.payreq,
-                refunded.c.record_id.label("ref"),
-                PAYMENT_REQUESTS.c.kid.label("till"),
-            )
-            .join(E, E.c.idx == P.c.entry)
-            .outerjoin(refunded, refunded.c.idx == E.c.ref_idx)
-            .outerjoin(PAYMENT_REQUESTS, PAYMENT_REQUESTS.c.payreq == E.c.payreq)
-            .where(
-                mine == account,
-                P.c.entry.between(first, last),
-                E.c.idx.between(first, last),  # said twice, so the planner walks both ranges
-                E.c.type == "transfer",
-            )
-        )
-
-    rows = uow.connection.execute(
-        union_all(side(P.c.credit, P.c.debit, True), side(P.c.debit, P.c.credit, False))
-    ).all()
     host, unit = uow.ledger.host, uow.ledger.currency
     lines = []
-    for incoming, entry, counterpart, amount, record_id, kid, accepted, payreq, ref, till in rows:
-        if not start <= accepted < end:
+    for t in uow.reads.transfer_lines(account, first, last):
+        if not start <= t.accepted < end:
             continue
-        payer, payee = (counterpart, account) if incoming else (account, counterpart)
+        payer, payee = (t.counterpart, account) if t.incoming else (account, t.counterpart)
         transfer = {
             "ledger": host,
             "currency": unit,
             "from": str(payer),
             "to": str(payee),
-            "amount": amount,
-            "payreq": payreq,
-            "ref": ref,
+            "amount": t.amount,
+            "payreq": t.payreq,
+            "ref": t.ref,
         }
         lines.append(
             TakingLine(
-                entry=entry,
-                accepted=accepted,
-                direction="in" if incoming else "out",
-                amount=amount,
-                counterpart=counterpart,
-                till=(till or "") if incoming else kid,
-                ref=ref,
+                entry=t.entry,
+                accepted=t.accepted,
+                direction="in" if t.incoming else "out",
+                amount=t.amount,
+                counterpart=t.counterpart,
+                till=(t.till or "") if t.incoming else t.kid,
+                ref=t.ref,
                 receipt=receipt_bytes(
-                    transfer, transfer_id=record_id, entry=entry, accepted=accepted
+                    transfer, transfer_id=t.record_id, entry=t.entry, accepted=t.accepted
                 ),
             )
         )
@@ -136,12 +76,8 @@ def _lines(
 
 
 def _closings(uow: LedgerUnitOfWork, account: int, dates: list[dt.date]) -> dict[dt.date, int]:
-    rows = uow.connection.execute(
-        select(DAYS.c.date, DAYS.c.entry).where(
-            DAYS.c.account == account, DAYS.c.date.in_([d.isoformat() for d in dates])
-        )
-    )
-    return {dt.date.fromisoformat(r.date): r.entry for r in rows}
+    closed = uow.reads.closed_days(account, [d.isoformat() for d in dates])
+    return {dt.date.fromisoformat(date): entry for date, entry in closed.items()}
 
 
 def business_day_of(profile: Profile, instant: int) -> dt.date:
@@ -174,8 +110,8 @@ def load_day(
             lines += carried
     closed = closings.get(date)
     if closed is not None and declared is None:  # what the merchant declared when closing
-        signed = uow.connection.execute(select(E.c.signed).where(E.c.idx == closed)).scalar_one()
-        declared = json.loads(bytes(signed).split(b"\n", 1)[1])["declared"]
+        (closing,) = uow.reads.entries(indexes=[closed])
+        declared = closing.record["declared"]
     lines += [
         line for line in _lines(uow, account, start, end) if closed is None or line.entry < closed
     ]
@@ -214,9 +150,7 @@ def close_day(uow: LedgerUnitOfWork, *, record: SignedRecord, now: int) -> Poste
     if date > business_day_of(profile, now):
         raise DayNotOver(f"the business day {date} has not started", date=r["date"])
     uow.store.lock_accounts([account])  # no payment to or from it until this commits
-    if uow.store.connection.execute(
-        select(DAYS.c.entry).where(DAYS.c.account == account, DAYS.c.date == r["date"])
-    ).first():
+    if uow.reads.closed_days(account, [r["date"]]):
         return post_record(uow, record=record, now=now)  # a retry, or refused as closed twice
     expected = record_for(uow, account=account, date=date, kid=record.kid, declared=r["declared"])
     if expected != dict(r):

@@ -13,102 +13,95 @@ from ledger.errors import FormatError, SouError
 
 
 class MerchantError(SouError):
-    """A merchant operation or setting was refused."""
-
+    title = "A merchant operation or setting was refused."
     code = "merchant-error"
 
 
 class InvalidBusinessDay(MerchantError, FormatError):
-    """The closing time or the time zone of a business day is not valid."""
-
+    title = "The closing time or the time zone of a business day is not valid."
     code = "invalid-business-day"
 
 
 class InvalidBankDetails(MerchantError, FormatError):
-    """The bank details are not valid."""
-
+    title = "The bank details are not valid."
     code = "invalid-bank-details"
 
 
 class InvalidIban(InvalidBankDetails):
-    """The IBAN is not valid (structure, country, length or check digits)."""
-
+    title = "The IBAN is not valid (structure, country, length or check digits)."
     code = "invalid-iban"
 
 
 class InvalidBic(InvalidBankDetails):
-    """The BIC is not valid (structure or country)."""
-
+    title = "The BIC is not valid (structure or country)."
     code = "invalid-bic"
 
 
 class InvalidFeeRule(MerchantError, FormatError):
-    """The fee rule is outside 0–5 % or cannot be applied to whole cents exactly."""
-
+    title = "The fee rule is outside 0–5 % or cannot be applied to whole cents exactly."
     code = "invalid-fee-rule"
 
 
 class StatementError(MerchantError):
-    """The lines given for a day statement do not belong to that day or are inconsistent."""
-
+    title = "The lines given for a day statement do not belong to that day or are inconsistent."
     code = "invalid-statement"
 
 
 class ReconversionRefused(MerchantError):
-    """The reconversion is refused."""
-
+    title = "The reconversion is refused."
     code = "reconversion-refused"
 
 
 class NotAMerchant(ReconversionRefused):
-    """Only an approved merchant's account may reconvert units to euros."""
-
+    title = "Only an approved merchant's account may reconvert units to euros."
     code = "reconversion-not-a-merchant"
 
 
 class MembershipFeeUnpaid(ReconversionRefused):
-    """The merchant's membership fee is unpaid: reconversion is suspended until it is paid."""
-
+    title = "The merchant's membership fee is unpaid: reconversion is suspended until it is paid."
     code = "reconversion-membership-unpaid"
 
 
 class BelowMinimum(ReconversionRefused):
-    """The amount is below the minimum reconversion amount."""
-
+    title = "The amount is below the minimum reconversion amount."
     code = "reconversion-below-minimum"
 
 
 class NoFeeRule(ReconversionRefused):
-    """The association has set no fee rule for this kind of merchant."""
-
+    title = "The association has set no fee rule for this kind of merchant."
     code = "reconversion-no-fee-rule"
 
 
 class SepaError(MerchantError):
-    """The SEPA credit-transfer file cannot be made from this batch."""
-
+    title = "The SEPA credit-transfer file cannot be made from this batch."
     code = "sepa-error"
 
 
 class UnknownMerchant(MerchantError):
-    """No merchant profile has this account number."""
-
+    title = "No merchant profile has this account number."
     code = "unknown-merchant"
 
 
 class MerchantNotApproved(MerchantError):
-    """The merchant is not approved by the association (yet)."""
-
+    title = "The merchant is not approved by the association (yet)."
     code = "merchant-not-approved"
 
 
 class DayNotOver(MerchantError):
-    """A business day that has not started cannot be closed."""
-
+    title = "A business day that has not started cannot be closed."
     code = "day-not-started"
 
 
 class DayStatementChanged(MerchantError):
-    """The signed day record does not match the day's statement (fetch it again)."""
-
+    title = "The signed day record does not match the day's statement (fetch it again)."
     code = "day-statement-changed"
+
+
+class FeeMismatch(ReconversionRefused):
+    title = "The signed reconversion's fee is not the association's fee for this amount."
+    code = "reconversion-fee-mismatch"
+
+
+class UnknownBatch(MerchantError):
+    title = "No payout batch has this number."
+    code = "unknown-batch"

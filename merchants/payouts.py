@@ -20,10 +20,18 @@ from sqlalchemy import func, insert, select, update
 from ledger.acts import record_act
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import InvalidReference
+from ledger.numbering import next_number
 from ledger.posting import Posted, post_record, post_records
 from ledger.records import SignedRecord
 from merchants.business_day import PARIS, business_day
-from merchants.errors import MerchantError, NotAMerchant, ReconversionRefused, UnknownMerchant
+from merchants.errors import (
+    FeeMismatch,
+    MerchantError,
+    NotAMerchant,
+    ReconversionRefused,
+    UnknownBatch,
+    UnknownMerchant,
+)
 from merchants.profiles import merchant_profile
 from merchants.reconversion import (
     FeeRule,
@@ -36,18 +44,6 @@ from merchants.sepa import Debtor, Payout, credit_transfer_file
 from merchants.tables import FEE_RULES, PAYOUT_BATCHES, RECONVERSIONS
 
 R, B = RECONVERSIONS, PAYOUT_BATCHES
-
-
-class FeeMismatch(ReconversionRefused):
-    """The signed reconversion's fee is not the association's fee for this amount."""
-
-    code = "reconversion-fee-mismatch"
-
-
-class UnknownBatch(MerchantError):
-    """No payout batch has this number."""
-
-    code = "unknown-batch"
 
 
 def set_fee_rule(
@@ -196,7 +192,7 @@ def approve_batch(
     for outcome in outcomes:
         if not isinstance(outcome, Posted):
             raise outcome  # the caller's unit of work rolls back the whole batch
-    number = (uow.connection.execute(select(func.max(B.c.id))).scalar() or 0) + 1
+    number = next_number(uow.connection, B.c.id)
     message_id = f"SOU-{uow.ledger.currency}-{number:06d}"
     sepa = credit_transfer_file(
         debtor,

@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from sqlalchemy import select
+
 from ledger.errors import InvalidAmount
 from ledger.money import format_fr, parse_fr
+from ledger.ports import LedgerUnitOfWork
 from merchants.errors import (
     BelowMinimum,
     InvalidFeeRule,
@@ -30,6 +33,7 @@ from merchants.errors import (
     NoFeeRule,
     NotAMerchant,
 )
+from merchants.tables import FEE_RULES
 
 BASIS_POINTS = 10_000  # 100 %
 MAX_RATE = 500  # 5 %, in basis points
@@ -113,6 +117,13 @@ class Quote:
     def __post_init__(self) -> None:
         if self.fee + self.net != self.gross or self.fee < 0 or self.net < 0:
             raise InvalidFeeRule("a quote's fee and net must add up to its gross exactly")
+
+
+def fee_rules(uow: LedgerUnitOfWork) -> list[tuple[FeeRule, bool]]:
+    """The association's rules, by kind, each with whether it waits for the membership fee
+    (public: members may know them)."""
+    rows = uow.connection.execute(select(FEE_RULES).order_by(FEE_RULES.c.kind))
+    return [(FeeRule(MerchantKind(r.kind), r.rate, r.minimum), r.membership_required) for r in rows]
 
 
 def fee_for(gross: int, rate: int) -> int:

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
-
-from ledger.context import LedgerUnitOfWork
 from ledger.errors import NotAuthorized, RevokedKey, UnknownKey, UnknownPaymentRequest
-from ledger.persistence.store import StoredEntry
-from ledger.persistence.tables import ENTRIES, PAYMENT_REQUESTS
+from ledger.ports import LedgerUnitOfWork, StoredEntry
+from ledger.requests import register_payment_request
 from merchants.payment_requests import PaymentRequest, check_expiry, verify_request
 
 TILL_ROLES = ("merchant", "cashier")
-R = PAYMENT_REQUESTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,32 +37,27 @@ def register_request(uow: LedgerUnitOfWork, *, pr: PaymentRequest, now: int) -> 
     if key.role not in TILL_ROLES or key.account != pr.merchant:
         raise NotAuthorized(f"key {pr.kid} does not sign requests for account {pr.merchant}")
     verify_request(pr, host=uow.ledger.host, public_key=key.public_key)
-    existing = uow.connection.execute(select(R.c.payreq).where(R.c.payreq == pr.payreq)).first()
-    if existing is None:
+    if uow.reads.payment_request(pr.payreq) is None:
         check_expiry(pr, now=now)
-        uow.connection.execute(
-            insert(R).values(
-                payreq=pr.payreq,
-                merchant=pr.merchant,
-                amount=pr.amount,
-                expires=pr.expires,
-                pr=pr.to_bytes(),
-                registered=now,
-                kid=pr.kid,
-            )
+        register_payment_request(
+            uow,
+            payreq=pr.payreq,
+            merchant=pr.merchant,
+            amount=pr.amount,
+            expires=pr.expires,
+            pr=pr.to_bytes(),
+            kid=pr.kid,
+            now=now,
         )
     return request_status(uow, payreq=pr.payreq, now=now)
 
 
 def request_status(uow: LedgerUnitOfWork, *, payreq: str, now: int) -> RequestStatus:
-    row = uow.connection.execute(select(R).where(R.c.payreq == payreq)).first()
+    row = uow.reads.payment_request(payreq)
     if row is None:
         raise UnknownPaymentRequest("this payment request is not registered")
-    paid = uow.connection.execute(
-        select(ENTRIES.c.record_id).where(ENTRIES.c.payreq == payreq)
-    ).scalar()
-    if paid is not None:
-        entry = uow.store.entries_by_id([paid])[paid]
+    entry = uow.reads.payment_of(payreq)
+    if entry is not None:
         return RequestStatus(payreq, "paid", row.merchant, row.amount, row.expires, entry)
     status = "expired" if now > row.expires else "open"
     return RequestStatus(payreq, status, row.merchant, row.amount, row.expires)

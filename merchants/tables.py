@@ -23,12 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.persistence.tables import Base
+from ledger.ports import TableBase
 
 KINDS = ("business", "cae", "local_authority", "association")
 
 
-class MerchantProfile(Base):
+class MerchantProfile(TableBase):
     """An approved (or pending) merchant: who it is, where its euros go, when its day closes."""
 
     __tablename__ = "merchants"
@@ -59,7 +59,7 @@ class MerchantProfile(Base):
     approved: Mapped[int | None] = mapped_column(BigInteger)
 
 
-class FeeRuleRow(Base):
+class FeeRuleRow(TableBase):
     """The association's reconversion fee for one kind of merchant."""
 
     __tablename__ = "fee_rules"
@@ -75,7 +75,7 @@ class FeeRuleRow(Base):
     updated: Mapped[int] = mapped_column(BigInteger)
 
 
-class PayoutBatch(Base):
+class PayoutBatch(TableBase):
     """Reconversions the treasurer approved together, paid by one SEPA credit-transfer file."""
 
     __tablename__ = "payout_batches"
@@ -90,7 +90,7 @@ class PayoutBatch(Base):
     sepa_sha256: Mapped[str] = mapped_column(String(64))
 
 
-class Reconversion(Base):
+class Reconversion(TableBase):
     """A merchant's reconversion in the log, and where the treasurer's payout of it stands."""
 
     __tablename__ = "reconversions"
@@ -117,7 +117,7 @@ class Reconversion(Base):
     creditor: Mapped[str] = mapped_column(Text)  # name and IBAN at the time of the request
 
 
-def _table(model: type[Base]) -> Table:
+def _table(model: type[TableBase]) -> Table:
     return cast(Table, model.__table__)
 
 

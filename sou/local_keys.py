@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from ledger.admin import enrol_device, issue_enrolment_code, open_account
-from ledger.context import Ledger
-from ledger.persistence.tables import ACCOUNTS, KEYS
+from ledger.ports import Ledger
 from ledger.signing import SigningKey, create_key_file, load_key_file
 
 
@@ -22,27 +19,21 @@ def _local_key(ledger: Ledger, path: Path, *, kind: str, role: str) -> tuple[Sig
     (opened if there is none) with `role`."""
     if path.exists():
         key = load_key_file(path)
-        with ledger.engine.connect() as conn:
-            account = conn.execute(select(KEYS.c.account).where(KEYS.c.kid == key.kid)).scalar()
-        if account is not None:
-            return key, int(account)
+        with ledger.unit_of_work(write=False) as uow:
+            enrolled = uow.reads.keys(kids=[key.kid])
+        if enrolled:
+            return key, enrolled[0].account
     else:
         key = create_key_file(path)
     now = ledger.clock()
     ledger_kind = "office_cash" if kind == "office" else kind
     with ledger.unit_of_work() as uow:
-        account = uow.connection.execute(
-            select(ACCOUNTS.c.number)
-            .where(ACCOUNTS.c.kind == ledger_kind)
-            .order_by(ACCOUNTS.c.number)
-            .limit(1)
-        ).scalar()
-        if account is None:
-            account = open_account(uow, kind=kind, now=now)
-        code = issue_enrolment_code(uow, account=int(account), role=role, now=now)
+        existing = uow.reads.accounts(kinds=[ledger_kind])
+        account = existing[0].number if existing else open_account(uow, kind=kind, now=now)
+        code = issue_enrolment_code(uow, account=account, role=role, now=now)
         enrol_device(uow, code=code, public_key=key.public_bytes, now=now, label=path.name)
         uow.commit()
-    return key, int(account)
+    return key, account
 
 
 def office_agent(ledger: Ledger, path: Path) -> tuple[SigningKey, int]:

@@ -11,8 +11,8 @@ import datetime as dt
 
 from association.auditors import admit
 from ledger.accounts import Key
-from ledger.context import LedgerUnitOfWork
 from ledger.errors import AuthenticationError, NotAuthorized
+from ledger.ports import LedgerUnitOfWork
 from merchants.days import business_day_of
 from merchants.profiles import Profile, merchant_profile
 
@@ -58,7 +58,7 @@ def auditor(uow: LedgerUnitOfWork, device: Key | None) -> Key:
 
 def audit_reader(uow: LedgerUnitOfWork, device: Key | None) -> Key:
     """The books, the log and the reserve's figures, read-only: the treasurer, or an auditor
-    inside the window the treasurer granted it (through `wallet_api.routes.audit.AuditReader`,
+    inside the window the treasurer granted it (through `wallet_api.deps.AuditReader`,
     which logs an auditor's every request)."""
     key = signed_in(device)
     if key.role == "treasurer":

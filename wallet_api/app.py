@@ -8,12 +8,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from ipaddress import IPv4Network, IPv6Network
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from ledger.context import Ledger
-from ledger.persistence.wal import WalCheckpointer
-from ledger.readiness import check_readiness
+from ledger.ports import Ledger, WalCheckpointer
 from merchants.sepa import Debtor
 from wallet_api import errors, observability, pages
 from wallet_api.batcher import Batcher
@@ -23,18 +20,30 @@ from wallet_api.observability import Observe
 from wallet_api.ratelimit import AuthLimits, PayeeLimits
 from wallet_api.routes import (
     accounts,
-    association,
     audit,
+    auth,
+    bank_accounts,
+    bank_statements,
+    devices,
+    fee_rules,
     keys,
     log,
+    members,
+    memos,
     merchants,
+    office_operations,
     offices,
+    operations,
+    payment_requests,
+    payout_batches,
     reconversions,
+    reports,
     reserve,
-    takings,
+    reserve_statements,
+    transfers,
     transparency,
-    wallet,
 )
+from wallet_api.routes import ledger as ledger_routes
 from wallet_api.selfcheck import SELF_CHECK_EVERY, SelfChecker
 from wallet_api.source import DEFAULT_SOURCE_URL
 
@@ -90,51 +99,39 @@ def create_app(
     app.state.payee_limits = PayeeLimits()
     app.state.source_url = source_url
     app.state.witnesses = tuple(witnesses)
+    app.state.metrics_allow = metrics_allow
     errors.install(app)
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """The process answers: no database work (for probes, and the HTTP benchmark's baseline)."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["operations"], response_model=None)
-    async def readyz() -> dict[str, object] | JSONResponse:
-        """Ready for traffic: the database answers, its schema is at head, the ledger key is the
-        genesis's, the stored log agrees with the latest signed checkpoint, and nothing was
-        found wrong with the stored ledger (503 if not)."""
-        readiness = await asyncio.to_thread(check_readiness, app.state.ledger)
-        if readiness.ready:
-            return {"status": "ready", "checks": readiness.checks}
-        detail = "; ".join(f"{name}: {readiness.checks[name]}" for name in readiness.failed)
-        return errors.problem(
-            503, "not-ready", "the service is not ready", detail, checks=readiness.checks
-        )
-
-    app.include_router(log.router)
-    app.include_router(wallet.router)
-    app.include_router(accounts.router)
-    app.include_router(merchants.router)
-    app.include_router(keys.router)
-    app.include_router(takings.router)
-    app.include_router(reconversions.router)
-    app.include_router(association.router)
-    app.include_router(offices.router)
-    app.include_router(reserve.router)
-    app.include_router(transparency.router)
-    app.include_router(audit.router)
+    # One router per URL resource (wallet_api/routes); no two of them match the same path.
+    for module in (
+        operations,
+        ledger_routes,
+        log,
+        devices,
+        transfers,
+        auth,
+        accounts,
+        payment_requests,
+        merchants,
+        keys,
+        reconversions,
+        fee_rules,
+        payout_batches,
+        members,
+        memos,
+        office_operations,
+        offices,
+        bank_accounts,
+        bank_statements,
+        reserve,
+        transparency,
+        reserve_statements,
+        audit,
+        reports,
+    ):
+        app.include_router(module.router)
     app.include_router(pages.router)
     app.mount("/static", pages.static_files, name="static")
     app.mount("/docs/assets", pages.swagger_ui_files, name="docs-assets")
-
-    @app.get("/metrics", tags=["operations"], response_class=Response)
-    async def metrics(request: Request) -> Response:
-        """Prometheus metrics, for the addresses `SOU_METRICS_ALLOW` names when `SOU_METRICS`
-        is on; otherwise this route does not exist (404)."""
-        client = request.client.host if request.client else None
-        if metrics_allow is None or not observability.allowed(client, metrics_allow):
-            return errors.problem(404, "not-found", "Not Found", "Not Found")
-        text, media_type = await asyncio.to_thread(observability.scrape, app.state.ledger)
-        return Response(text, media_type=media_type)
 
     app.add_middleware(HotPath)  # inside Guard: the last added is the outermost
     app.add_middleware(Guard)

@@ -28,8 +28,8 @@ from contextlib import suppress
 
 from sqlalchemy import Connection
 
-from ledger.context import Ledger
 from ledger.errors import DatabaseUnavailable, SouError
+from ledger.ports import Ledger
 from ledger.posting import (
     Outcome,
     Posted,

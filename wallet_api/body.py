@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 
-from ledger.errors import FormatError
+from wallet_api.errors import MalformedJSON
 
 MAX_BODY = 16 * 1024
 MAX_DEPTH = 32  # a signed envelope nests 3 deep
@@ -31,12 +31,6 @@ _STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _LONG_NUMBER = re.compile(rb"[0-9]{%d,}" % (MAX_DIGITS + 1))
 _BRACKET = re.compile(rb"[\[\]{}]")
 _ESCAPE = re.compile(rb"\\u[0-9a-fA-F]{4}|\\.")
-
-
-class MalformedJSON(FormatError):
-    """The request body is not strict JSON (size, syntax, duplicate keys, floats)."""
-
-    code = "malformed-json"
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -19,13 +19,24 @@ from starlette.routing import Match
 from association import errors as a
 from ledger import errors as e
 from merchants import errors as m
-from merchants.payouts import UnknownBatch
-from wallet_api.body import MalformedJSON
-from wallet_api.ratelimit import RateLimited
 
 PROBLEM = "application/problem+json"
 TYPE_PREFIX = "urn:sou:problem:"
 logger = logging.getLogger("sou.errors")
+
+
+# --- the HTTP layer's own refusals (raised by wallet_api.body and wallet_api.ratelimit) -------
+
+
+class MalformedJSON(e.FormatError):
+    title = "The request body is not strict JSON (size, syntax, duplicate keys, floats)."
+    code = "malformed-json"
+
+
+class RateLimited(e.SouError):
+    title = "Too many attempts; try again later."
+    code = "rate-limited"
+
 
 # Most specific first: the first class an error is an instance of gives its status.
 STATUS: tuple[tuple[type[e.SouError], int], ...] = (
@@ -38,7 +49,7 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (e.UnknownMemo, 404),
     (e.UnknownPaymentRequest, 404),
     (m.UnknownMerchant, 404),
-    (UnknownBatch, 404),
+    (m.UnknownBatch, 404),
     (a.UnknownStatementLine, 404),
     (a.UnknownBankAccount, 404),
     (a.UnknownReserveStatement, 404),
@@ -152,9 +163,8 @@ def unavailable(exc: BaseException) -> e.DatabaseUnavailable:
 
 def domain_problem(exc: e.SouError) -> JSONResponse:
     """The problem+json answer to a refusal by the domain."""
-    title = (type(exc).__doc__ or exc.code).strip().splitlines()[0]
     extra = {k: v for k, v in exc.detail.items() if isinstance(v, str | int)}
-    return problem(status_of(exc), exc.code, title, exc.message, **extra)
+    return problem(status_of(exc), exc.code, exc.title, exc.message, **extra)
 
 
 def allowed_methods(request: Request) -> list[str]:

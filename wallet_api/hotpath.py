@@ -2,7 +2,7 @@
 
 FastAPI's layers (exception middleware, router, dependency solving) cost about as much CPU as
 the payment's own work in the request thread, so this plain ASGI middleware sends that one
-route straight to its handler, `wallet_api.routes.wallet.post_transfer`, the same function
+route straight to its handler, `wallet_api.routes.transfers.post_transfer`, the same function
 the documented route calls, and answers a refusal with the same problem+json. Everything
 else goes on to FastAPI. It sits inside `Guard`, whose size limit and headers apply.
 """
@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ledger.errors import SouError
 from wallet_api import errors
-from wallet_api.routes.wallet import post_transfer
+from wallet_api.routes.transfers import post_transfer
 
 
 class HotPath:

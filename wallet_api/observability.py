@@ -39,8 +39,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.context import Ledger
 from ledger.errors import AccountQuarantined
+from ledger.ports import Ledger
 from ledger.queries import totals
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")

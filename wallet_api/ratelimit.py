@@ -11,13 +11,7 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from ledger.errors import SouError
-
-
-class RateLimited(SouError):
-    """Too many attempts; try again later."""
-
-    code = "rate-limited"
+from wallet_api.errors import RateLimited
 
 
 class SlidingWindow:

@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy.exc import DBAPIError
 
-from ledger.context import Ledger
+from ledger.ports import Ledger
 from ledger.selfcheck import seal_unsealed, self_check
 
 SELF_CHECK_EVERY = 3600.0  # seconds

@@ -1,26 +1,53 @@
 """Engines for the two supported databases, set up for a ledger's durability needs.
 
 SQLite (the embedded default) runs in WAL mode with `synchronous=FULL` and foreign keys on,
-and serialises writers: a writing transaction starts with `BEGIN IMMEDIATE`. PostgreSQL
+and serialises writers: a writing transaction starts with `BEGIN IMMEDIATE`, once its turn
+came (`WriterTurn`, which the engine of a database file carries). PostgreSQL
 (production) runs at READ COMMITTED; writers lock the rows they change, accounts in number
 order and then the log head, so correctness does not rest on the isolation level.
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+_WRITER_TURN = "sou_writer_turn"  # the engine's execution option that carries it
+
+
+@dataclass(frozen=True, eq=False)
+class WriterTurn:
+    """How the writers of one SQLite database file take turns: this process's threads queue
+    on `queue` (the unit of work gives up after a while, so that a thread that would wait for
+    itself fails instead of hanging), then the processes on the file lock `lock_file`."""
+
+    lock_file: str
+    queue: threading.Lock = field(default_factory=threading.Lock)
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def writer_turn(engine: Engine) -> WriterTurn | None:
+    """The turn writers of `engine`'s database file take (none for PostgreSQL or in memory)."""
+    turn: WriterTurn | None = engine.get_execution_options().get(_WRITER_TURN)
+    return turn
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # Carried by the engine, which every unit of work on it is given.
+            turn = WriterTurn(f"{database}.writer-lock")
+            options = kwargs.pop("execution_options", {})
+            kwargs["execution_options"] = {**options, _WRITER_TURN: turn}
         engine = create_engine(
             url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
         )

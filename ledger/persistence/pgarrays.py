@@ -1,6 +1,6 @@
 """A batch's columns sent to PostgreSQL as binary arrays, each encoded in one go.
 
-The append statement (`LedgerStore._append_in_one_statement`) sends a batch as one array per
+The append statement (`PostgresFastPath.write_batch`) sends a batch as one array per
 column. psycopg dumps a Python list element by element, in Python (finding each element's
 dumper, packing its length and its value): about a quarter of the Python the batch runs under
 the write lock. A `Column` carries the values with their element type, and its dumper

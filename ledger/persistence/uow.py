@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import threading
 from types import TracebackType
 from typing import Self
 
@@ -18,7 +17,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ledger.errors import ConcurrencyConflict, InvariantViolation
-from ledger.persistence.database import is_sqlite
+from ledger.persistence.database import WriterTurn, is_sqlite, writer_turn
 
 # PostgreSQL SQLSTATEs that mean "try again": serialization failure, deadlock, lock timeout.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
@@ -41,46 +40,27 @@ def translate(error: DBAPIError | psycopg.Error) -> Exception:
 WRITER_WAIT = 60.0  # seconds a writer waits for its turn, as SQLite's busy timeout
 
 
-class _WriterQueues:
-    """One lock per SQLite database for this process's writers: a thread waits on it for
-    its turn (and gives up after WRITER_WAIT seconds, so that a thread that would wait for
-    itself fails instead of hanging); the file lock then orders the processes."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-
-    def lock(self, lock_file: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(lock_file, threading.Lock())
-
-
-_queues = _WriterQueues()
-
-
-def writer_lock_file(engine: Engine) -> str | None:
-    """The file SQLite writers of this database queue on (none for PostgreSQL or in memory)."""
-    if not is_sqlite(engine):
-        return None
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return f"{database}.writer-lock"
-
-
 class UnitOfWork:
     def __init__(
-        self, engine: Engine, *, write: bool = True, connection: Connection | None = None
+        self,
+        engine: Engine,
+        *,
+        write: bool = True,
+        connection: Connection | None = None,
+        snapshot: bool = False,
     ) -> None:
         """`connection`: one of `engine`'s that the caller holds across units of work (and
-        closes); else one is taken from the pool and given back at the end."""
+        closes); else one is taken from the pool and given back at the end. `snapshot`: every
+        read sees the database as it was at the first (PostgreSQL's REPEATABLE READ; a SQLite
+        transaction always does), for a reader that checks one table against another."""
         self.engine = engine
         self.write = write
+        self.snapshot = snapshot
         self.sqlite = is_sqlite(engine)
         self._held = connection
         self._connection: Connection | None = None
         self._writer_lock: int | None = None
-        self._turn: threading.Lock | None = None
+        self._turn: WriterTurn | None = None
 
     @property
     def connection(self) -> Connection:
@@ -89,19 +69,18 @@ class UnitOfWork:
         return self._connection
 
     def __enter__(self) -> Self:
-        lock_file = writer_lock_file(self.engine) if self.write else None
-        if lock_file is not None:
+        turn = writer_turn(self.engine) if self.write else None
+        if turn is not None:
             # Writers queue on a file lock, woken the moment the previous one ends, rather
             # than polling in SQLite's busy handler (which sleeps up to 100 ms at a time).
             # A plain Lock, released by whichever thread ends the unit of work (FastAPI may
             # enter and exit a dependency in different threads of its pool).
-            turn = _queues.lock(lock_file)
-            if not turn.acquire(timeout=WRITER_WAIT):
+            if not turn.queue.acquire(timeout=WRITER_WAIT):
                 raise ConcurrencyConflict("the database was busy; the operation can be retried")
             self._turn = turn
         try:
-            if lock_file is not None:
-                self._writer_lock = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            if turn is not None:
+                self._writer_lock = os.open(turn.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(self._writer_lock, fcntl.LOCK_EX)  # the GIL is released meanwhile
             return self._open()
         except BaseException:
@@ -114,7 +93,7 @@ class UnitOfWork:
         if fd is not None:
             os.close(fd)  # releases the file lock
         if turn is not None:
-            turn.release()
+            turn.queue.release()
 
     def _open(self) -> Self:
         connection = self._held or self.engine.connect()
@@ -124,6 +103,8 @@ class UnitOfWork:
             )
         try:
             connection.begin()
+            if self.snapshot and not self.sqlite:
+                connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         except DBAPIError as error:
             if self._held is None:
                 connection.close()

@@ -16,7 +16,7 @@ import threading
 
 from sqlalchemy import Engine
 
-from ledger.persistence.uow import writer_lock_file
+from ledger.persistence.database import writer_turn
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class WalCheckpointer:
         return self._thread is not None
 
     def start(self) -> None:
-        if writer_lock_file(self.engine) is None or self._thread is not None:
+        if writer_turn(self.engine) is None or self._thread is not None:
             return  # PostgreSQL, or an in-memory database: nothing to copy
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="sou-wal", daemon=True)

@@ -9,15 +9,11 @@ from pathlib import Path
 
 import click
 
-from association.bank_import import (
-    LineView,
-    import_statement,
-    register_bank_account,
-    statement_line,
-    statement_lines,
-)
+from association.bank_import import LineView, register_bank_account, statement_line, statement_lines
 from association.errors import TopUpRefused
-from association.reconciliation import match_line, post_bank_conversion, reserve_check, resolve_line
+from association.reconciliation import match_line, post_bank_conversion, resolve_line
+from association.reserve_check import reserve_check
+from association.statement_import import import_statement
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import SouError
 from ledger.money import format_fr

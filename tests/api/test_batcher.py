@@ -128,7 +128,7 @@ class FlakyLedger(Ledger):
     failed: bool = False
 
     def unit_of_work(
-        self, *, write: bool = True, connection: Connection | None = None
+        self, *, write: bool = True, connection: Connection | None = None, snapshot: bool = False
     ) -> LedgerUnitOfWork:
         return FlakyUnitOfWork(self, write=write, connection=connection)
 

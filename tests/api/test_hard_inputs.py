@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.support import World
-from wallet_api.body import MAX_DEPTH, MAX_DIGITS, MAX_STRING, MalformedJSON, check_shape
+from wallet_api.body import MAX_DEPTH, MAX_DIGITS, MAX_STRING, check_shape
+from wallet_api.errors import MalformedJSON
 
 HOSTILE = {  # each once with and once without a content type
     "nested 8000 deep": b"[" * 8000 + b"]" * 8000,

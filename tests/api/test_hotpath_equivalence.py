@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import wallet_api.routes.wallet as wallet_routes
+import wallet_api.routes.transfers as transfer_routes
 from ledger.records import operation, sign_record
 from ledger.signing import SigningKey
 from tests.api.conftest import ASSOCIATION
@@ -129,13 +129,13 @@ def routed_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the payments that went through FastAPI's route (the fast path calls the handler
     it imported, not the module's name that the route calls)."""
     calls: list[int] = []
-    handler = wallet_routes.post_transfer
+    handler = transfer_routes.post_transfer
 
     async def counted(request: Any) -> Any:
         calls.append(1)
         return await handler(request)
 
-    monkeypatch.setattr(wallet_routes, "post_transfer", counted)
+    monkeypatch.setattr(transfer_routes, "post_transfer", counted)
     return calls
 
 

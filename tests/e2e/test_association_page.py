@@ -9,10 +9,11 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from association.bank_import import import_statement, register_bank_account, statement_lines
+from association.bank_import import register_bank_account, statement_lines
 from association.reconciliation import resolve_line
 from association.reserve_statement import verify_statement
 from association.rf import rf_reference
+from association.statement_import import import_statement
 from association.tables import NOTE_DELIVERIES
 from ledger import queries
 from ledger.persistence.tables import KEYS

@@ -17,11 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from association.bank_import import (
-    Imported,
     LineView,
     StatementView,
     bank_accounts,
-    import_statement,
     register_bank_account,
     statement_lines,
     statements,
@@ -39,13 +37,9 @@ from association.errors import (
     UnknownStatementLine,
     WrongAccount,
 )
-from association.reconciliation import (
-    BankAccountCheck,
-    match_line,
-    post_bank_conversion,
-    reserve_check,
-    resolve_line,
-)
+from association.reconciliation import match_line, post_bank_conversion, resolve_line
+from association.reserve_check import BankAccountCheck, reserve_check
+from association.statement_import import Imported, import_statement
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import FormatError, NotAuthorized, SouError
 from ledger.posting import Posted

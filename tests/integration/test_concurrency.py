@@ -29,7 +29,7 @@ from ledger.errors import (
 )
 from ledger.persistence import tables
 from ledger.persistence import uow as uow_module
-from ledger.persistence.database import make_engine
+from ledger.persistence.database import make_engine, writer_turn
 from ledger.persistence.migrate import upgrade
 from ledger.persistence.uow import UnitOfWork
 from ledger.records import SignedRecord
@@ -312,6 +312,22 @@ def test_a_sqlite_writer_waiting_for_itself_gives_up_instead_of_hanging(
         pass
     with UnitOfWork(engine):
         pass
+    engine.dispose()
+
+
+def test_a_sqlite_files_writers_queue_on_the_turn_its_engine_carries(tmp_path: Path) -> None:
+    """The engine of a database file carries its writers' turn (no module-global queues);
+    readers take none, and an in-memory database has none."""
+    path = tmp_path / "one.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    turn = writer_turn(engine)
+    assert turn is not None and turn.lock_file == f"{path}.writer-lock"
+    with UnitOfWork(engine):
+        assert turn.queue.locked()
+    with UnitOfWork(engine, write=False):
+        assert not turn.queue.locked()
+    assert writer_turn(make_engine("sqlite://")) is None
     engine.dispose()
 
 

@@ -15,11 +15,11 @@ from ledger.admin import _sign_ledger_record, open_account, rotate_ledger_key
 from ledger.audit import verify_log
 from ledger.checkpoint import open_checkpoint, sign_checkpoint
 from ledger.context import Ledger
+from ledger.domain.ledger_key import rotation_message
 from ledger.errors import AuditFailure, LedgerKeyRotated, NotAuthorized
 from ledger.export import export_log
 from ledger.readiness import check_readiness
 from ledger.receipts import verify_receipt
-from ledger.rules import rotation_message
 from ledger.signing import SigningKey, b64url_encode, load_key_file
 from tests.integration.test_cli import Sou
 from tests.support import World

@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 
 from ledger.errors import NotAuthorized, SouError
-from merchants.errors import BelowMinimum, MembershipFeeUnpaid, NotAMerchant
+from merchants.errors import BelowMinimum, FeeMismatch, MembershipFeeUnpaid, NotAMerchant
 from merchants.payouts import (
-    FeeMismatch,
     Waiting,
     approve_batch,
     mark_executed,

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 from sqlalchemy import Connection, text
 
 from ledger.accounts import SYSTEM_ACCOUNTS
+from ledger.domain.registry import LEDGER_SIGNED
 from ledger.errors import (
     DuplicateConflict,
     ExpiredRecord,
@@ -38,7 +39,6 @@ from ledger.errors import (
 )
 from ledger.posting import Posted
 from ledger.records import SignedRecord, make_signed, parse_time, sign_record
-from ledger.rules import LEDGER_SIGNED
 from ledger.signing import SigningKey
 from tests.databases import Templates
 from tests.support import Holder, World

@@ -75,3 +75,15 @@ def test_french_and_english_name_the_same_figures() -> None:
     assert fr.keys() == en.keys()
     for code in fr:
         assert re.findall(r"\{\w+\}", fr[code]) == re.findall(r"\{\w+\}", en[code]), code
+
+
+def test_every_domain_error_names_its_own_code_and_title() -> None:
+    """A problem's title is the class's `title`, set by the class itself (not inherited, not a
+    docstring), one line that fits a problem+json `title`."""
+    _domain_codes()  # imports every module, so that every subclass exists
+    todo: list[type[SouError]] = list(SouError.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        assert "code" in vars(cls) and "title" in vars(cls), cls
+        assert "\n" not in cls.title and 0 < len(cls.title) <= 100, cls

@@ -1,58 +1,40 @@
-"""Accounts as their holders see them (with a bearer token) and as the public sees merchants."""
+"""`/v1/accounts/…`: an account as its holder sees it (with a bearer token) and as the public
+sees a merchant's; the holder's history, own entries with their proofs, and how to top it up
+by bank transfer (the reserve's account and the member's reference, or its EPC QR code)."""
 
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
+from association.epc_qr import epc_qr_png, epc_qr_svg
+from association.offices import TopUp, top_up
 from ledger import queries, transparency
-from ledger.auth import exchange_token, issue_challenge
 from ledger.errors import AuthenticationError, NotAuthorized
+from merchants.sepa import Debtor
+from wallet_api import access
 from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
-from wallet_api.ratelimit import AuthLimits, PayeeLimits
-from wallet_api.schemas import (
-    AccountNumber,
+from wallet_api.ratelimit import PayeeLimits
+from wallet_api.responses import MEDIA
+from wallet_api.schemas.accounts import (
     AccountOut,
-    ChallengeIn,
-    ChallengeOut,
     HistoryItemOut,
     HistoryOut,
     OwnEntriesOut,
     OwnEntryOut,
     PayeeOut,
-    TokenIn,
-    TokenOut,
+    TopUpOut,
 )
+from wallet_api.schemas.common import AccountNumber, ImageFormat
 
-router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["accounts"])
-
-
-def _limit(request: Request, kid: str) -> None:
-    limits: AuthLimits = request.app.state.auth_limits
-    limits.check(kid=kid, client=request.client.host if request.client else "unknown")
+router = APIRouter(route_class=LimitedRoute, prefix="/v1")
 
 
-@router.post("/auth/challenge")
-def challenge(body: ChallengeIn, uow: UnitOfWorkDep, request: Request) -> ChallengeOut:
-    _limit(request, body.kid)
-    issued = issue_challenge(uow, kid=body.kid, now=uow.ledger.clock())
-    uow.commit()
-    return ChallengeOut(challenge=issued)
-
-
-@router.post("/auth/token")
-def token(body: TokenIn, uow: UnitOfWorkDep, request: Request) -> TokenOut:
-    _limit(request, body.kid)
-    given = exchange_token(
-        uow, kid=body.kid, challenge=body.challenge, sig=body.sig, now=uow.ledger.clock()
-    )
-    uow.commit()
-    return TokenOut(access_token=given.access_token, expires_in=given.expires_in)
-
-
-@router.get("/accounts/{number}")
+@router.get("/accounts/{number}", tags=["accounts"])
 def get_account(
     number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice
 ) -> AccountOut:
@@ -81,7 +63,7 @@ def get_account(
     raise NotAuthorized("a device reads only its own account")
 
 
-@router.get("/accounts/{number}/payee")
+@router.get("/accounts/{number}/payee", tags=["accounts"])
 def get_payee(
     number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice, request: Request
 ) -> PayeeOut:
@@ -107,7 +89,7 @@ def resident_display_name(full: str) -> str:
     return f"{words[0]} {words[-1][0].upper()}."
 
 
-@router.get("/accounts/{number}/transfers")
+@router.get("/accounts/{number}/transfers", tags=["accounts"])
 def get_history(
     number: AccountNumber,
     uow: ReadingUnitOfWork,
@@ -149,7 +131,7 @@ def get_history(
     )
 
 
-@router.get("/accounts/{number}/entries")
+@router.get("/accounts/{number}/entries", tags=["accounts"])
 def get_own_entries(
     number: AccountNumber,
     uow: UnitOfWorkDep,
@@ -186,3 +168,59 @@ def get_own_entries(
         ],
         next_cursor=page[-1].index if len(found) > limit else None,
     )
+
+
+TopUpAmount = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="cents to fill in the transfer, if any")
+]
+
+
+def _top_up(
+    request: Request,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    number: int,
+    amount: int | None,
+) -> TopUp:
+    access.account_owner(device, number)
+    debtor: Debtor | None = request.app.state.debtor
+    return top_up(uow, account=number, debtor=debtor, amount=amount)
+
+
+@router.get("/accounts/{number}/topup", tags=["offices"])
+def get_top_up(
+    number: AccountNumber,
+    request: Request,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    amount: TopUpAmount = None,
+) -> TopUpOut:
+    """How to top up the account by bank transfer: the reserve's account and the member's
+    reference; units arrive when the treasurer imports the statement line bearing it."""
+    found = _top_up(request, uow, device, number, amount)
+    code = found.code
+    return TopUpOut(
+        account=str(number),
+        beneficiary=code.name,
+        iban=code.iban,
+        bic=code.bic,
+        reference=found.reference,
+        amount=code.amount,
+        currency="EUR",
+        epc_payload=found.payload,
+    )
+
+
+@router.get("/accounts/{number}/topup.{image_format}", response_class=Response, tags=["offices"])
+def get_top_up_qr(
+    number: AccountNumber,
+    image_format: ImageFormat,
+    request: Request,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    amount: TopUpAmount = None,
+) -> Response:
+    """The EPC QR code (EPC069-12) a banking app scans to fill in the top-up transfer."""
+    code = _top_up(request, uow, device, number, amount).code
+    image = epc_qr_png(code) if image_format == "png" else epc_qr_svg(code)
+    return Response(image, media_type=MEDIA[image_format], headers={"Cache-Control": "no-store"})

@@ -10,27 +10,18 @@ treasurer or an auditor in its window (docs/PRIVACY.md).
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Path
-from pydantic import Field
 
 from ledger.accounts import Key
 from ledger.errors import NotAuthorized
 from wallet_api import access
 from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork
-from wallet_api.schemas import Out
+from wallet_api.schemas.keys import KeyOut
 
 router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["keys"])
 
 
 SHOP_ROLES = ("merchant", "cashier")
-
-
-class KeyOut(Out):
-    kid: str
-    account: str | None = Field(description="null unless a shop's key or the caller may know")
-    role: str | None = Field(description="null unless a shop's key or the caller may know")
-    status: str
-    public_key: str
 
 
 @router.get("/keys/{kid}")

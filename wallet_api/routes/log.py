@@ -9,36 +9,21 @@ import json
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import Field
 
 from ledger import transparency
 from ledger.log import leaf_hash
 from wallet_api.body import LimitedRoute
-from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
-from wallet_api.routes.audit import AuditReader
-from wallet_api.schemas import (
+from wallet_api.deps import AuditReader, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.schemas.log import (
     ConsistencyOut,
+    CosignatureIn,
     EntriesOut,
     EntryOut,
-    In,
     InclusionOut,
     LeafHashesOut,
-    LedgerOut,
 )
 
 router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["log"])
-
-
-@router.get("/ledger")
-def get_ledger(ledger: LedgerDep, request: Request) -> LedgerOut:
-    return LedgerOut(
-        host=ledger.host,
-        currency=ledger.currency,
-        unit_name=ledger.unit_name,
-        ledger_key=ledger.key.public_bytes.hex(),
-        checkpoint_verifier=ledger.verifier_key,
-        source_url=str(request.app.state.source_url),
-    )
 
 
 @router.get("/log/checkpoint", response_class=PlainTextResponse)
@@ -48,13 +33,6 @@ def get_checkpoint(uow: UnitOfWorkDep) -> PlainTextResponse:
     checkpoint = transparency.witnessed(uow, transparency.latest_checkpoint(uow))
     uow.commit()
     return PlainTextResponse(checkpoint.note, media_type="text/plain; charset=utf-8")
-
-
-class CosignatureIn(In):
-    size: int = Field(ge=1, le=2**63 - 1, description="the cosigned checkpoint's size")
-    line: str = Field(
-        max_length=400, description="the witness's signature line, `— <name> <base64>`"
-    )
 
 
 @router.post("/log/cosignatures", status_code=201, responses={200: {"description": "known"}})

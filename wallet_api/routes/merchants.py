@@ -1,88 +1,121 @@
-"""What a till does: register payment requests and watch them turn paid."""
+"""`/v1/merchants/…`: a merchant's application, approval and profile (the treasurer's), its
+static QR code and sticker (public), and its business days: today's takings, statements,
+closing, exports.
+
+A till (cashier key) sees today's takings; the merchant's own key sees every day, closes
+them and downloads their CSV and PDF; a CAE's key sees each entrepreneur's days and the
+consolidated view, while entrepreneurs see only their own.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse, Response
 
 from ledger import queries
-from ledger.context import Ledger
-from ledger.errors import UnknownAccount
-from ledger.posting import Posted
-from ledger.records import format_time, parse_leaf
-from merchants.payment_requests import (
-    parse_request,
-    parse_request_base32,
-    request_url,
-    static_merchant_url,
+from ledger.errors import FormatError, InvalidDay, UnknownAccount
+from ledger.records import format_time, parse_envelope
+from merchants.days import Day, business_day_of, close_day, load_day, load_period, record_for
+from merchants.exports import day_lines_csv, day_statement_pdf, takings_csv
+from merchants.payment_requests import static_merchant_url
+from merchants.profiles import (
+    Application,
+    Profile,
+    apply_merchant,
+    approve_merchant,
+    entrepreneurs,
+    merchant_profile,
+    record_membership,
 )
-from merchants.qr import qr_png, qr_svg, sticker_pdf
-from merchants.requests import RequestStatus, register_request, request_status
-from wallet_api.body import LimitedRoute
-from wallet_api.deps import LedgerDep, ReadingUnitOfWork, UnitOfWorkDep
-from wallet_api.schemas import AccountNumber, PaymentRequestIn, PaymentRequestOut
+from merchants.qr import sticker_pdf
+from wallet_api import access
+from wallet_api.body import LimitedRoute, StrictJSON, signed_body
+from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
+from wallet_api.responses import qr_image
+from wallet_api.schemas.common import AccountNumber, ImageFormat
+from wallet_api.schemas.merchants import (
+    ApplicationIn,
+    ConsolidatedOut,
+    DayClosedOut,
+    DayOut,
+    DayRecordOut,
+    EntrepreneurOut,
+    HourOut,
+    LineOut,
+    MembershipIn,
+    MerchantOut,
+    TillOut,
+)
 
-router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["merchants"])
+router = APIRouter(route_class=LimitedRoute, prefix="/v1")
 
 
-def _out(status: RequestStatus, uow: ReadingUnitOfWork) -> PaymentRequestOut:
-    receipt = None
-    if status.payment is not None:
-        entry = status.payment
-        posted = Posted(parse_leaf(entry.leaf), entry.index, entry.accepted)
-        receipt = posted.receipt(uow.ledger.key).envelope()
-    return PaymentRequestOut(
-        payreq=status.payreq,
-        status=status.status,
-        merchant=str(status.merchant),
-        amount=status.amount,
-        expires=format_time(status.expires),
-        receipt=receipt,
+def _merchant_out(p: Profile) -> MerchantOut:
+    return MerchantOut(
+        account=str(p.account),
+        kind=p.kind,
+        parent=None if p.parent is None else str(p.parent),
+        analytic_code=p.analytic_code,
+        legal_name=p.legal_name,
+        address=p.address,
+        activity=p.activity,
+        iban=p.iban,
+        bic=p.bic,
+        status=p.status,
+        closing_minutes=p.closing_minutes,
+        membership_paid_until=p.membership_paid_until.isoformat()
+        if p.membership_paid_until
+        else None,
     )
 
 
-@router.post("/payment-requests", status_code=201)
-def register(body: PaymentRequestIn, uow: UnitOfWorkDep) -> PaymentRequestOut:
-    """Registers a payment request signed by the till (a merchant or cashier key)."""
-    pr = parse_request_base32(body.pr)
-    status = register_request(uow, pr=pr, now=uow.ledger.clock())
+@router.post("/merchants", status_code=201, tags=["association"])
+def apply(body: ApplicationIn, uow: UnitOfWorkDep, device: OptionalDevice) -> MerchantOut:
+    """Registers a merchant's application: its account exists, frozen until approval."""
+    access.treasurer(device)
+    account = apply_merchant(
+        uow, application=Application(**body.model_dump()), now=uow.ledger.clock()
+    )
     uow.commit()
-    return _out(status, uow)
+    return _merchant_out(merchant_profile(uow, account=account))
 
 
-@router.get("/payment-requests/{payreq}")
-def get_status(
-    uow: ReadingUnitOfWork, payreq: str = Path(pattern="^[0-9a-f]{64}$")
-) -> PaymentRequestOut:
-    """`open`, `expired`, or `paid` with the ledger's receipt."""
-    return _out(request_status(uow, payreq=payreq, now=uow.ledger.clock()), uow)
+@router.get("/merchants/{number}/profile", tags=["association"])
+def profile(number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice) -> MerchantOut:
+    """The merchant's profile: for its own merchant key and the treasurer."""
+    if device is None or device.role != "treasurer":
+        access.merchant_owner(uow, device, number)
+    return _merchant_out(merchant_profile(uow, account=number))
 
 
-PayreqPath = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]
-ImageFormat = Literal["png", "svg"]
-MEDIA = {"png": "image/png", "svg": "image/svg+xml"}
-POLL = 0.25  # seconds between looks at the ledger while a till waits
+@router.post("/merchants/{number}/approve", tags=["association"])
+def approve(number: AccountNumber, uow: UnitOfWorkDep, device: OptionalDevice) -> MerchantOut:
+    """The treasurer approves the merchant: its account opens to payments."""
+    access.treasurer(device)
+    approve_merchant(uow, account=number, now=uow.ledger.clock())
+    uow.commit()
+    return _merchant_out(merchant_profile(uow, account=number))
 
 
-def _image(payload: str, image_format: ImageFormat) -> Response:
-    body = qr_png(payload) if image_format == "png" else qr_svg(payload)
-    return Response(body, media_type=MEDIA[image_format])
+@router.post("/merchants/{number}/membership", tags=["association"])
+def membership(
+    number: AccountNumber, body: MembershipIn, uow: UnitOfWorkDep, device: OptionalDevice
+) -> MerchantOut:
+    """Records the merchant's membership fee as paid until a date."""
+    access.treasurer(device)
+    try:
+        until = dt.date.fromisoformat(body.paid_until)
+    except ValueError:
+        raise FormatError(f"{body.paid_until} is not a calendar date") from None
+    record_membership(uow, account=number, paid_until=until)
+    uow.commit()
+    return _merchant_out(merchant_profile(uow, account=number))
 
 
-@router.get("/payment-requests/{payreq}/qr.{image_format}", response_class=Response)
-def request_qr(uow: ReadingUnitOfWork, payreq: PayreqPath, image_format: ImageFormat) -> Response:
-    """The request's QR code (its `HTTPS://HOST/R/…` URL), for the till's screen."""
-    request_status(uow, payreq=payreq, now=uow.ledger.clock())
-    row = uow.store.payment_request(payreq)
-    return _image(request_url(uow.ledger.host, parse_request(row)), image_format)
-
-
-@router.get("/merchants/{number}/qr.{image_format}", response_class=Response)
+@router.get("/merchants/{number}/qr.{image_format}", response_class=Response, tags=["merchants"])
 def merchant_qr(
     uow: ReadingUnitOfWork, number: AccountNumber, image_format: ImageFormat
 ) -> Response:
@@ -90,35 +123,10 @@ def merchant_qr(
     account = uow.store.account(number)
     if account is None or account.kind != "merchant":
         raise UnknownAccount(f"no merchant {number}", account=str(number))
-    return _image(static_merchant_url(uow.ledger.host, number), image_format)
+    return qr_image(static_merchant_url(uow.ledger.host, number), image_format)
 
 
-def _snapshot(ledger: Ledger, payreq: str) -> PaymentRequestOut:
-    with ledger.unit_of_work(write=False) as uow:
-        return _out(request_status(uow, payreq=payreq, now=ledger.clock()), uow)
-
-
-@router.get("/payment-requests/{payreq}/events", response_class=StreamingResponse)
-async def request_events(request: Request, ledger: LedgerDep, payreq: PayreqPath) -> Response:
-    """Server-Sent Events: the request's status now, then at each change until paid or expired."""
-    first = _snapshot(ledger, payreq)  # an unknown request is a problem, not a stream
-
-    async def stream() -> AsyncIterator[str]:
-        last, current = None, first
-        while True:
-            if current != last:
-                yield f"event: status\ndata: {json.dumps(current.model_dump())}\n\n"
-                last = current
-            if current.status != "open" or await request.is_disconnected():
-                return
-            await asyncio.sleep(POLL)
-            current = await asyncio.to_thread(_snapshot, ledger, payreq)
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
-
-
-@router.get("/merchants/{number}/sticker.pdf", response_class=Response)
+@router.get("/merchants/{number}/sticker.pdf", response_class=Response, tags=["merchants"])
 def merchant_sticker(uow: ReadingUnitOfWork, number: AccountNumber) -> Response:
     """A printable A6 sticker with the merchant's static code and name."""
     view = queries.account_view(uow, number=number)
@@ -130,3 +138,205 @@ def merchant_sticker(uow: ReadingUnitOfWork, number: AccountNumber) -> Response:
         subtitle=f"Payez en {uow.ledger.unit_name or uow.ledger.currency} · N° {number}",
     )
     return Response(pdf, media_type="application/pdf")
+
+
+DatePath = Annotated[
+    str, Path(pattern=r"^(today|\d{4}-\d{2}-\d{2})$", description="YYYY-MM-DD or `today`")
+]
+
+
+CSV = "text/csv; charset=utf-8"
+
+
+def _date(profile: Profile, text: str, now: int) -> dt.date:
+    if text == "today":
+        return business_day_of(profile, now)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDay(f"{text} is not a calendar date") from None
+
+
+def _day_out(uow: ReadingUnitOfWork, day: Day, *, with_lines: bool = True) -> DayOut:
+    s = day.statement
+    labels = uow.reads.key_labels(t for t in s.per_till if t)
+    return DayOut(
+        account=str(s.account),
+        date=s.date.isoformat(),
+        status="open" if day.closed_entry is None else "closed",
+        closed_entry=day.closed_entry,
+        count=s.count,
+        credits=s.credits,
+        refunds=s.refunds,
+        debits=s.debits,
+        net=s.net,
+        declared=s.declared,
+        difference=s.difference,
+        first_entry=s.first_entry,
+        last_entry=s.last_entry,
+        receipts_root=s.receipts_root,
+        tills=[
+            TillOut(till=k, label=labels.get(k), payments=t[0], credits=t[1], refunds=t[2])
+            for k, t in s.per_till.items()
+        ],
+        hours=[HourOut(hour=h, payments=t[0], credits=t[1]) for h, t in s.per_hour.items()],
+        lines=[
+            LineOut(
+                entry=line.entry,
+                accepted=format_time(line.accepted),
+                direction=line.direction,
+                amount=line.amount,
+                counterpart=str(line.counterpart),
+                till=line.till,
+                ref=line.ref,
+            )
+            for line in (day.lines if with_lines else [])
+        ],
+    )
+
+
+@router.get("/merchants/{number}/days/{date}", tags=["takings"])
+def get_day(
+    number: AccountNumber,
+    date: DatePath,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    lines: Annotated[bool, Query(description="also list the day's transfers")] = False,
+) -> DayOut:
+    """A business day's statement (Z report) as the log stands; `today` for the current one."""
+    now = uow.ledger.clock()
+    profile = access.merchant_reader(uow, device, number)
+    day = _date(profile, date, now)
+    access.merchant_reader(uow, device, number, day)
+    return _day_out(uow, load_day(uow, account=number, date=day), with_lines=lines)
+
+
+@router.get("/merchants/{number}/days/{date}/record", tags=["takings"])
+def get_day_record(
+    number: AccountNumber,
+    date: DatePath,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    declared: int | None = Query(default=None, ge=0, le=2**31 - 1, description="cents counted"),
+) -> DayRecordOut:
+    """The `day` record that would close this day now, for the merchant's key to sign."""
+    profile = access.merchant_owner(uow, device, number)
+    assert device is not None
+    day = _date(profile, date, uow.ledger.clock())
+    return DayRecordOut(
+        record=record_for(uow, account=number, date=day, kid=device.kid, declared=declared)
+    )
+
+
+@router.post(
+    "/merchants/{number}/days/{date}/close",
+    status_code=201,
+    openapi_extra=signed_body("the merchant's day record (FORMATS.md §7)"),
+    tags=["takings"],
+)
+def post_close_day(
+    number: AccountNumber, date: DatePath, body: StrictJSON, uow: UnitOfWorkDep
+) -> JSONResponse:
+    """Closes the day with the merchant's signed `day` record (201; a retry gets 200)."""
+    record = parse_envelope(body)
+    if record.type != "day" or record.record["account"] != str(number):
+        raise InvalidDay("the body must be this merchant's signed day record")
+    if date != "today" and record.record["date"] != date:
+        raise InvalidDay("the record closes another date")
+    posted = close_day(uow, record=record, now=uow.ledger.clock())
+    uow.commit()
+    closed = load_day(uow, account=number, date=dt.date.fromisoformat(record.record["date"]))
+    out = DayClosedOut(entry=posted.index, record_id=record.id, day=_day_out(uow, closed))
+    return JSONResponse(out.model_dump(), status_code=200 if posted.retry else 201)
+
+
+@router.get(
+    "/merchants/{number}/days/{date}/statement.csv", response_class=Response, tags=["takings"]
+)
+def get_day_csv(
+    number: AccountNumber, date: DatePath, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> Response:
+    """The day's lines for the accountant: `;`, decimal comma, UTF-8 with a BOM."""
+    profile = access.merchant_owner(uow, device, number)
+    day = load_day(uow, account=number, date=_date(profile, date, uow.ledger.clock()))
+    name = f"sou-{number}-{day.statement.date.isoformat()}.csv"
+    return Response(
+        day_lines_csv(day.statement, day.lines),
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/merchants/{number}/days/{date}/statement.pdf", response_class=Response, tags=["takings"]
+)
+def get_day_pdf(
+    number: AccountNumber, date: DatePath, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> Response:
+    """The printable day statement (Z report)."""
+    profile = access.merchant_owner(uow, device, number)
+    day = load_day(uow, account=number, date=_date(profile, date, uow.ledger.clock()))
+    pdf = day_statement_pdf(
+        day.statement, day.lines, merchant_name=profile.legal_name, unit=uow.ledger.currency
+    )
+    return Response(pdf, media_type="application/pdf")
+
+
+@router.get("/merchants/{number}/takings.csv", response_class=Response, tags=["takings"])
+def get_takings_csv(
+    number: AccountNumber,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    first: Annotated[dt.date, Query(description="first business day, YYYY-MM-DD")],
+    last: Annotated[dt.date, Query(description="last business day (at most 366 days)")],
+) -> Response:
+    """One row per business day of the period, then the period's total."""
+    access.merchant_owner(uow, device, number)
+    days = load_period(uow, account=number, first=first, last=last)
+    name = f"sou-{number}-{first.isoformat()}-{last.isoformat()}.csv"
+    return Response(
+        takings_csv([d.statement for d in days]),
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/merchants/{number}/consolidated", tags=["takings"])
+def get_consolidated(
+    number: AccountNumber,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    date: Annotated[str, Query(pattern=r"^(today|\d{4}-\d{2}-\d{2})$")] = "today",
+) -> ConsolidatedOut:
+    """A CAE's view: each entrepreneur's balance and day, and their sums (CAE's key only)."""
+    profile = access.merchant_owner(uow, device, number)
+    if profile.kind != "cae" or profile.parent is not None:
+        raise InvalidDay(f"merchant {number} is not a CAE")
+    day = _date(profile, date, uow.ledger.clock())
+    rows = []
+    for e in entrepreneurs(uow, cae=number):
+        s = load_day(uow, account=e.account, date=day).statement
+        account = uow.store.account(e.account)
+        assert account is not None
+        rows.append(
+            EntrepreneurOut(
+                account=str(e.account),
+                analytic_code=e.analytic_code,
+                name=e.legal_name,
+                balance=account.balance,
+                count=s.count,
+                credits=s.credits,
+                refunds=s.refunds,
+                net=s.net,
+            )
+        )
+    return ConsolidatedOut(
+        cae=str(number),
+        date=day.isoformat(),
+        entrepreneurs=rows,
+        balance=sum(r.balance for r in rows),
+        count=sum(r.count for r in rows),
+        credits=sum(r.credits for r in rows),
+        refunds=sum(r.refunds for r in rows),
+        net=sum(r.net for r in rows),
+    )

@@ -1,0 +1,119 @@
+"""A merchant's application and profile, and its business days: statements, closing, and a
+CAE's consolidated view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from wallet_api.schemas.common import In, Out
+
+
+class ApplicationIn(In):
+    kind: str = Field(pattern="^(business|cae|local_authority|association)$")
+    legal_name: str = Field(min_length=1, max_length=140)
+    address: str = Field(min_length=1, max_length=1000)
+    activity: str = Field(min_length=1, max_length=140)
+    iban: str = Field(min_length=15, max_length=64)
+    bic: str | None = Field(default=None, max_length=20)
+    parent: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="the CAE, for an entrepreneur"
+    )
+    analytic_code: str | None = Field(default=None, max_length=20)
+    closing_minutes: int = Field(default=0, ge=0, le=1439, description="local end of the day")
+
+
+class MerchantOut(Out):
+    account: str
+    kind: str
+    parent: str | None
+    analytic_code: str | None
+    legal_name: str
+    address: str
+    activity: str
+    iban: str
+    bic: str | None
+    status: str
+    closing_minutes: int
+    membership_paid_until: str | None
+
+
+class MembershipIn(In):
+    paid_until: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class TillOut(Out):
+    till: str = Field(description="the kid of the till's key; empty for the printed sticker")
+    label: str | None
+    payments: int
+    credits: int
+    refunds: int
+
+
+class HourOut(Out):
+    hour: int = Field(description="local hour (Europe/Paris), 0–23")
+    payments: int
+    credits: int
+
+
+class LineOut(Out):
+    entry: int
+    accepted: str
+    direction: str
+    amount: int
+    counterpart: str
+    till: str
+    ref: str | None
+
+
+class DayOut(Out):
+    account: str
+    date: str
+    status: str = Field(description="`open`, or `closed` by a day record in the log")
+    closed_entry: int | None
+    count: int
+    credits: int
+    refunds: int
+    debits: int
+    net: int
+    declared: int | None
+    difference: int | None = Field(description="declared − net, when a total was declared")
+    first_entry: int | None
+    last_entry: int | None
+    receipts_root: str
+    tills: list[TillOut]
+    hours: list[HourOut]
+    lines: list[LineOut] = Field(description="the day's transfers, with `?lines=true`")
+
+
+class DayRecordOut(Out):
+    record: dict[str, Any] = Field(description="the `day` record to sign with the merchant key")
+
+
+class DayClosedOut(Out):
+    entry: int
+    record_id: str
+    day: DayOut
+
+
+class EntrepreneurOut(Out):
+    account: str
+    analytic_code: str | None
+    name: str
+    balance: int
+    count: int
+    credits: int
+    refunds: int
+    net: int
+
+
+class ConsolidatedOut(Out):
+    cae: str
+    date: str
+    entrepreneurs: list[EntrepreneurOut]
+    balance: int
+    count: int
+    credits: int
+    refunds: int
+    net: int
