@@ -169,7 +169,7 @@ def _lines(
 def _entries(uow: LedgerUnitOfWork) -> Iterator[JournalEntry]:
     reads = uow.reads
     accounts = {a.number: _contributions(a.kind, a.name, a.number) for a in reads.accounts()}
-    size = uow.store.size()
+    size = uow.reads.log_size()
     for start in range(0, size, PAGE):
         legs: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for p in reads.postings(entries=(start, start + PAGE)):

@@ -152,7 +152,7 @@ def coverage_bp(backing: int, circulation: int) -> int | None:
 
 def system_numbers(uow: LedgerUnitOfWork) -> dict[str, int]:
     """Account numbers of the system accounts, by name (`issuance`, `paper`, …)."""
-    return uow.store.system_accounts()
+    return uow.reads.system_accounts()
 
 
 def _accounts(uow: LedgerUnitOfWork) -> list[tuple[int, str, str | None, str | None, int]]:

@@ -72,7 +72,7 @@ class OfficeView:
 
 
 def office_view(uow: LedgerUnitOfWork, *, number: int) -> OfficeView:
-    account = uow.store.account(number)
+    account = uow.reads.account(number)
     if account is None or account.kind != "office_cash":
         raise UnknownAccount(f"no exchange office {number}", account=str(number))
     received = uow.reads.totals_by_type(credit=number)
@@ -102,7 +102,7 @@ def record_note_delivery(
     """Records notes (face value in cents) handed to an office, or taken back from it when
     negative, with a note (the notes' serial numbers, the courier…); returns the office's
     notes received in all."""
-    account = uow.store.account(office)
+    account = uow.reads.account(office)
     if account is None or account.kind != "office_cash":
         raise UnknownAccount(f"no exchange office {office}", account=str(office))
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < abs(amount) <= MAX_AMOUNT:
@@ -157,7 +157,7 @@ def top_up(
         raise BankAccountNotConfigured(
             "the association's reserve bank account is not configured (SOU_RESERVE_IBAN)"
         )
-    found = uow.store.account(account)
+    found = uow.reads.account(account)
     if found is None:
         raise UnknownAccount(f"no account {account}", account=str(account))
     if found.kind not in TOP_UP_KINDS:

@@ -123,5 +123,14 @@ class LedgerUnitOfWork(UnitOfWork):
     def __enter__(self) -> Self:
         super().__enter__()
         self.store = LedgerStore(self.connection)
-        self.reads: LedgerReads = SqlLedgerReads(self.connection)
+        self.reads: LedgerReads = SqlLedgerReads(self.store)
         return self
+
+    def lock_accounts(self, numbers: Iterable[int]) -> None:
+        """Locks these accounts' rows until the unit of work ends: no payment to or from them
+        commits meanwhile."""
+        self.store.lock_accounts(numbers)
+
+    def wait_for_batch_turn(self) -> None:
+        """Waits for this process's and the other group committers' turn (ledger.persistence)."""
+        self.store.wait_for_batch_turn()

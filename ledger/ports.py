@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ledger.accounts import Account, Key
 from ledger.context import Ledger, LedgerUnitOfWork
 from ledger.persistence.store import StoredEntry
 from ledger.persistence.tables import Base as TableBase
@@ -148,6 +149,26 @@ class LedgerReads(Protocol):
 
     def payment_request(self, payreq: str) -> RegisteredRequest | None:
         """The payment request a till registered under this hash."""
+        ...
+
+    def request_bytes(self, payreq: str) -> bytes:
+        """A registered payment request's bytes, as the till signed them."""
+        ...
+
+    def account(self, number: int) -> Account | None:
+        """One account as the ledger caches it (balance, status), or None if there is none."""
+        ...
+
+    def key(self, kid: str) -> Key | None:
+        """One enrolled key, with its public key, or None if no key has this id."""
+        ...
+
+    def log_size(self) -> int:
+        """How many entries the log holds."""
+        ...
+
+    def system_accounts(self) -> dict[str, int]:
+        """The system accounts' numbers, by name (`issuance`, `paper`, `reserve:digital`, …)."""
         ...
 
     def payment_of(self, payreq: str) -> StoredEntry | None:

@@ -143,13 +143,13 @@ def close_day(uow: LedgerUnitOfWork, *, record: SignedRecord, now: int) -> Poste
         raise InvalidDay("this is not a day record")
     account = int(r["account"])
     profile = merchant_profile(uow, account=account)
-    key = uow.store.keys([record.kid]).get(record.kid)
+    key = uow.reads.key(record.kid)
     if key is None or key.account != account or key.role != "merchant":
         raise NotAuthorized("a day is closed by the merchant's own key")
     date = dt.date.fromisoformat(r["date"])
     if date > business_day_of(profile, now):
         raise DayNotOver(f"the business day {date} has not started", date=r["date"])
-    uow.store.lock_accounts([account])  # no payment to or from it until this commits
+    uow.lock_accounts([account])  # no payment to or from it until this commits
     if uow.reads.closed_days(account, [r["date"]]):
         return post_record(uow, record=record, now=now)  # a retry, or refused as closed twice
     expected = record_for(uow, account=account, date=date, kid=record.kid, declared=r["declared"])

@@ -29,7 +29,7 @@ class RequestStatus:
 
 def register_request(uow: LedgerUnitOfWork, *, pr: PaymentRequest, now: int) -> RequestStatus:
     """Registers a till's signed request; registering the same request again is harmless."""
-    key = uow.store.keys([pr.kid]).get(pr.kid)
+    key = uow.reads.key(pr.kid)
     if key is None:
         raise UnknownKey(f"no key {pr.kid} is enrolled", kid=pr.kid)
     if key.status != "active":

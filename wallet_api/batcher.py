@@ -188,7 +188,7 @@ class Batcher:
     ) -> list[Outcome]:
         with self.ledger.unit_of_work(connection=connection) as uow:
             if jobs is not None:
-                uow.store.wait_for_batch_turn()
+                uow.wait_for_batch_turn()
                 late = self._take(jobs, self.max_batch - len(batch))
                 batch.extend(job for job in late if job[2].set_running_or_notify_cancel())
             verified = {i: key for i, (_, key, _) in enumerate(batch) if key is not None}

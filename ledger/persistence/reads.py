@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
-    Connection,
     Select,
     and_,
     case,
@@ -21,7 +20,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from ledger.persistence.store import StoredEntry
+from ledger.accounts import Account, Key
+from ledger.persistence.store import LedgerStore, StoredEntry
 from ledger.persistence.tables import (
     ACCOUNTS,
     CHECKPOINTS,
@@ -84,8 +84,24 @@ def _posting_filters(
 
 
 class SqlLedgerReads:
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
+    def __init__(self, store: LedgerStore) -> None:
+        self.connection = store.connection
+        self.store = store
+
+    def request_bytes(self, payreq: str) -> bytes:
+        return self.store.payment_request(payreq)
+
+    def account(self, number: int) -> Account | None:
+        return self.store.account(number)
+
+    def key(self, kid: str) -> Key | None:
+        return self.store.keys([kid]).get(kid)
+
+    def log_size(self) -> int:
+        return self.store.size()
+
+    def system_accounts(self) -> dict[str, int]:
+        return self.store.system_accounts()
 
     def key_labels(self, kids: Iterable[str]) -> dict[str, str | None]:
         wanted = sorted(set(kids))

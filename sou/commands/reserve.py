@@ -17,7 +17,7 @@ from association.offices import record_note_delivery
 from association.publication import cosign, cosigner_name, holder_proof, publish, statement_note
 from association.reserve_statement import add_cosignature
 from ledger.context import LedgerUnitOfWork
-from ledger.errors import SouError
+from ledger.errors import SouError, UnknownKey
 from sou.commands.common import TREASURER_KEY, current_ledger, euros, fail, write
 from sou.local_keys import association_treasurer
 
@@ -156,7 +156,9 @@ def reserve_cosign(number: int, treasurer_key: Path) -> None:
     name = cosigner_name(ledger.host, "treasurer")
 
     def sign(uow: LedgerUnitOfWork, now: int) -> str:
-        device = uow.store.keys([key.kid])[key.kid]
+        device = uow.reads.key(key.kid)
+        if device is None:
+            raise UnknownKey(f"the key {key.kid} of this key file is not enrolled", kid=key.kid)
         note = statement_note(uow, number=number)
         line = add_cosignature(note, name=name, private_key=key.private_key)[len(note) :]
         return cosign(uow, number=number, device=device, line=line)

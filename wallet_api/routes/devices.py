@@ -39,7 +39,7 @@ def revoke(
     """Revokes a key of the same account at once (a lost phone), from another of its devices."""
     if device is None:
         raise AuthenticationError("a bearer token of a device of the same account is needed")
-    target = uow.store.keys([kid]).get(kid)
+    target = uow.reads.key(kid)
     if target is None or target.account != device.account:
         raise NotAuthorized("a device revokes only keys of its own account")
     revoke_key(uow, kid=kid, now=uow.ledger.clock(), by=device.kid)

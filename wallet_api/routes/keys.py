@@ -31,7 +31,7 @@ def get_key(
     """A device key's status (`active` or `revoked`) and hex public key; its account and
     role if it is a shop's, or if the caller's device is of the same account or reads the
     books."""
-    key = uow.store.keys([kid]).get(kid)
+    key = uow.reads.key(kid)
     if key is None:
         raise HTTPException(404, f"no key {kid} is enrolled")
     told = key.role in SHOP_ROLES or _may_know(uow, device, key)

@@ -120,7 +120,7 @@ def merchant_qr(
     uow: ReadingUnitOfWork, number: AccountNumber, image_format: ImageFormat
 ) -> Response:
     """The merchant's static code (`HTTPS://HOST/M/<number>`), for a printed sticker."""
-    account = uow.store.account(number)
+    account = uow.reads.account(number)
     if account is None or account.kind != "merchant":
         raise UnknownAccount(f"no merchant {number}", account=str(number))
     return qr_image(static_merchant_url(uow.ledger.host, number), image_format)
@@ -316,7 +316,7 @@ def get_consolidated(
     rows = []
     for e in entrepreneurs(uow, cae=number):
         s = load_day(uow, account=e.account, date=day).statement
-        account = uow.store.account(e.account)
+        account = uow.reads.account(e.account)
         assert account is not None
         rows.append(
             EntrepreneurOut(

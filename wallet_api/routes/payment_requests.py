@@ -68,7 +68,7 @@ POLL = 0.25  # seconds between looks at the ledger while a till waits
 def request_qr(uow: ReadingUnitOfWork, payreq: PayreqPath, image_format: ImageFormat) -> Response:
     """The request's QR code (its `HTTPS://HOST/R/…` URL), for the till's screen."""
     request_status(uow, payreq=payreq, now=uow.ledger.clock())
-    row = uow.store.payment_request(payreq)
+    row = uow.reads.request_bytes(payreq)
     return qr_image(request_url(uow.ledger.host, parse_request(row)), image_format)
 
 
