@@ -5,8 +5,9 @@ Wall-clock rates on a shared 2-core machine drift by more than a restructuring c
 (docs/performance-journal.md). Callgrind counts the instructions a process executes instead,
 the same from one run to the next within a fraction of a percent. Each measurement runs a
 process under callgrind twice over a copy of the same prepared ledger: both sign the same
-payments and post a warm-up batch, one posts SMALL more and the other LARGE more; the
-difference of their totals, divided by LARGE - SMALL, is what one more payment costs
+payments and post a warm-up batch (then freeze what lives out of the garbage collector's
+sight, as the service does after its start), one posts SMALL more and the other LARGE more;
+the difference of their totals, divided by LARGE - SMALL, is what one more payment costs
 (signature check, judge, append, commit), start-up and signing excluded.
 
 - SQLite: the database runs inside the process, so the figure is the whole cost of a payment.
@@ -23,10 +24,12 @@ with this script and this venv.)
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -85,6 +88,9 @@ def post(url: str, count: int) -> None:
             uow.commit()
         refused = [o for o in outcomes if isinstance(o, Exception)]
         assert not refused, refused[:1]
+        if i == 0:  # warm: what lives now is out of the collector's sight, as in the service
+            gc.collect()  # (sou/server.py), so that a full collection walks only the new
+            gc.freeze()
     ledger.engine.dispose()
 
 
@@ -111,7 +117,10 @@ class CountedServer:
     """A throwaway PostgreSQL cluster whose every process runs under callgrind, so that the
     instructions of the backends that served a client can be added up."""
 
-    def __init__(self, root: Path, port: int = 55_433) -> None:
+    def __init__(self, root: Path) -> None:
+        with socket.socket() as probe:  # a free port, so that several runs can go at once
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
         self.root, self.port = root / "pg", port
         self.data, self.counts = self.root / "data", self.root / "counts"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
@@ -134,6 +143,10 @@ class CountedServer:
             str(PG_BIN / "postgres"),
             *("-D", str(self.data), "-p", str(self.port), "-k", str(self.root)),
             *("-c", "listen_addresses=127.0.0.1"),
+            # No autovacuum: when it runs depends on the clock, and what it leaves (statistics,
+            # the visibility map) changes the plans and their cost; the prepared database is
+            # vacuumed and analysed once instead, and each run starts from a copy of it.
+            *("-c", "autovacuum=off"),
         ]
         log = open(self.root / "server.log", "wb")
         self.process = subprocess.Popen(self._as_postgres(server), stdout=log, stderr=log)
@@ -230,6 +243,10 @@ def main() -> None:
                 with admin.connect() as conn:
                     conn.execute(text("CREATE DATABASE prepared"))
                 subprocess.run([*me, "--prepare", database("prepared")], env=run_env, check=True)
+                prepared = create_engine(database("prepared"), poolclass=NullPool)
+                with prepared.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("VACUUM ANALYZE"))
+                prepared.dispose()
 
                 def fresh_postgres() -> str:
                     with admin.connect() as conn:
