@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from ledger.audit import FORMAT
+from ledger.audit_file import FORMAT
 from ledger.checkpoint import verifier_key
 from ledger.context import LedgerUnitOfWork
 from ledger.errors import LogError

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from ledger import integrity
 from ledger.accounts import Account
-from ledger.audit import check_invariants
+from ledger.audit_report import check_invariants
 from ledger.checkpoint import open_checkpoint
 from ledger.context import Ledger, LedgerUnitOfWork
 from ledger.errors import SouError

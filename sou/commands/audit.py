@@ -19,7 +19,8 @@ from association.errors import AssociationError
 from association.liabilities import LiabilityProof, verify_proof
 from association.reserve_statement import verify_statement
 from ledger import selfcheck
-from ledger.audit import count_entries, verify_log
+from ledger.audit import verify_log
+from ledger.audit_file import count_entries
 from ledger.checkpoint import verifier_key
 from ledger.errors import AuditFailure, SouError
 from sou.commands.common import current_ledger, euros, progress_bar

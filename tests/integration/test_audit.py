@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import audit
-from ledger.audit import AuditReport, count_entries, verify_log
+from ledger import audit_signatures
+from ledger.audit import verify_log
+from ledger.audit_file import count_entries
+from ledger.audit_report import AuditReport
 from ledger.checkpoint import sign_checkpoint
 from ledger.errors import AuditFailure
 from ledger.export import export_log
@@ -271,7 +273,7 @@ def test_the_export_is_a_header_then_entries_in_order_with_each_checkpoint_after
 def test_verification_in_worker_processes_gives_the_same_report(
     fresh: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit, "CHUNK", 4)
+    monkeypatch.setattr(audit_signatures, "CHUNK", 4)
     assert verify_log(fresh.path, workers=2) == verify_log(fresh.path, workers=0)
 
 
@@ -519,7 +521,7 @@ def test_a_record_logged_twice_is_reported_as_a_duplicate(scenario: Scenario) ->
 def test_a_bad_signature_is_reported_first_even_when_workers_check_the_signatures(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(audit, "CHUNK", 4)
+    monkeypatch.setattr(audit_signatures, "CHUNK", 4)
     header, items = read(scenario.path)
     items = with_leaf(items, scenario.payment, lambda b: b[:-1] + bytes([b[-1] ^ 0x01]))
     del items[entry_position(items, scenario.side_payment + 3)]  # a later problem
