@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from ledger.accounts import (
     FIRST_HOLDER,
@@ -22,12 +22,27 @@ from ledger.accounts import (
     office_name,
 )
 from ledger.acts import record_act
+from ledger.auth import CHALLENGE_TTL
 from ledger.context import LedgerUnitOfWork
 from ledger.domain.ledger_key import rotation_message
-from ledger.errors import AccountQuarantined, EnrolmentError, InvalidTransfer, UnknownAccount
+from ledger.errors import (
+    AccountNotOpen,
+    AccountQuarantined,
+    EnrolmentError,
+    InvalidTransfer,
+    NotAuthorized,
+    UnknownAccount,
+)
 from ledger.integrity import seal_key
 from ledger.numbering import next_number
-from ledger.persistence.tables import ACCOUNTS, ENROLMENT_CODES, HOLDERS, KEYS
+from ledger.persistence.tables import (
+    ACCOUNTS,
+    AUTH_CHALLENGES,
+    ENROLMENT_CODES,
+    ENTRIES,
+    HOLDERS,
+    KEYS,
+)
 from ledger.posting import Posted, post_record
 from ledger.records import format_time, new_nonce, sign_record
 from ledger.signing import SigningKey, b64url_encode, check_public_key, kid_of
@@ -271,3 +286,88 @@ def revoke_key(uow: LedgerUnitOfWork, *, kid: str, now: int, by: str | None = No
         now,
     )
     record_act(uow, "key.revoke", kid)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """An account's key as its holder and the office see it."""
+
+    kid: str
+    role: str
+    label: str | None
+    status: str
+    enrolled: int  # Unix seconds: when its enrolment was accepted into the log
+    last_used: int | None  # Unix seconds: its latest sign-in, None if it never signed in
+
+
+def account_devices(uow: LedgerUnitOfWork, *, account: int) -> list[Device]:
+    """The keys of `account`, newest enrolment first, each with its latest sign-in.
+
+    A sign-in is a challenge the key signed and exchanged for a token (`ledger.auth`): the
+    latest one used is the key's last use, to within the challenge's two minutes (it is
+    issued at `expires - CHALLENGE_TTL`). Nothing is written for it, and nothing on the
+    payment path: the used challenges are already there."""
+    if uow.store.account(account) is None:
+        raise UnknownAccount(f"no account {account}", account=str(account))
+    C = AUTH_CHALLENGES
+    signed_in = (
+        select(C.c.kid, func.max(C.c.expires).label("expires"))
+        .where(C.c.used.is_(True), C.c.kid.in_(select(KEYS.c.kid).where(KEYS.c.account == account)))
+        .group_by(C.c.kid)
+        .subquery()
+    )
+    rows = uow.connection.execute(
+        select(
+            KEYS.c.kid,
+            KEYS.c.role,
+            KEYS.c.label,
+            KEYS.c.status,
+            ENTRIES.c.accepted,
+            signed_in.c.expires,
+        )
+        .join(ENTRIES, ENTRIES.c.idx == KEYS.c.enrolled_idx)
+        .outerjoin(signed_in, signed_in.c.kid == KEYS.c.kid)
+        .where(KEYS.c.account == account)
+        .order_by(KEYS.c.enrolled_idx.desc())
+    )
+    return [
+        Device(
+            r.kid,
+            r.role,
+            r.label,
+            r.status,
+            r.accepted,
+            None if r.expires is None else r.expires - CHALLENGE_TTL,
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class LostPhone:
+    revoked: list[str]  # the kids revoked, oldest enrolment first
+    code: str  # the one-time enrolment code of the new phone
+    expires: int  # Unix seconds
+
+
+def lost_phone(
+    uow: LedgerUnitOfWork, *, account: int, now: int, issued_by: str | None = None
+) -> LostPhone:
+    """A resident lost their phone: every active key of their account is revoked (signed
+    records stay valid, the balance and history stay the account's) and a one-time code
+    enrols the new phone, as a resident's key of the same account. The caller commits."""
+    row = uow.connection.execute(select(A.c.kind, A.c.status).where(A.c.number == account)).first()
+    if row is None:
+        raise UnknownAccount(f"no account {account}", account=str(account))
+    if row.kind != "resident":
+        raise NotAuthorized(f"account {account} is not a resident's: no lost phone there")
+    if row.status != "open":
+        raise AccountNotOpen(f"account {account} is {row.status}", account=str(account))
+    active = [
+        d.kid for d in reversed(account_devices(uow, account=account)) if d.status == "active"
+    ]
+    for kid in active:
+        revoke_key(uow, kid=kid, now=now, by=issued_by)
+    code = issue_enrolment_code(uow, account=account, role="resident", now=now, issued_by=issued_by)
+    record_act(uow, "key.lost-phone", account, {"revoked": active})
+    return LostPhone(active, code, now + CODE_TTL)

@@ -141,6 +141,10 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "POST /v1/memos/1/erase": (TREASURER, None),
     "GET /v1/reports/evaluation": (READERS, None),
     "GET /v1/reports/evaluation.csv": (READERS, None),
+    # a member's devices: their own devices, an office agent at the counter, the treasurer
+    "GET /v1/accounts/{alice}/devices": (frozenset({"resident", "agent", "treasurer"}), None),
+    "POST /v1/accounts/{alice}/devices/{phone}/revoke": (frozenset({"agent", "treasurer"}), None),
+    "POST /v1/accounts/{alice}/lost-phone": (frozenset({"agent", "treasurer"}), None),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -204,3 +205,93 @@ def test_without_the_bank_account_the_wallet_says_top_ups_are_not_configured(
     wallet.get_by_role("button", name="English").click()
     expect(message).to_contain_text("top up in cash at the exchange office")
     assert "SOU_" not in message.inner_text()
+
+
+def key_status(service: Service, kid: str) -> str:
+    status: str = service.get_json(f"/v1/keys/{kid}")["status"]
+    return status
+
+
+def test_the_office_revokes_a_members_device_and_a_lost_phone_and_the_wallet_forgets_itself(
+    service: Service, new_page: NewPage
+) -> None:
+    resident = service.open_account("resident", "Camille Martin", balance=12_00)
+    old_tablet = service.enrol_key(resident, "resident")
+    wallet = new_page()
+    enrol(wallet, service.url + "/", service.enrolment_code(resident, "resident"))
+    expect(wallet.locator("#balance")).to_have_text("12,00\u00a0RTZ")
+    office_page, _ = office_tablet(service, new_page)
+
+    office_page.get_by_label("Numéro de compte de l’adhérent").last.fill(str(resident))
+    office_page.get_by_role("button", name="Afficher ses appareils").click()
+    expect(office_page.locator("#devices-holder")).to_have_text(
+        f"Compte n° {resident} — Camille M."
+    )
+    rows = office_page.locator("#device-list li")
+    expect(rows).to_have_count(2)
+    phone = rows.filter(has_text="porte-monnaie (web)")
+    expect(phone).to_contain_text("actif")
+    expect(phone).to_contain_text("dernière utilisation le")  # the wallet signed in
+    tablet_row = rows.filter(has_text=old_tablet.kid)
+    expect(tablet_row).to_contain_text("jamais utilisé")
+
+    # one device revoked: a second press confirms
+    tablet_row.get_by_role("button", name="Révoquer").click()
+    assert key_status(service, old_tablet.kid) == "active"
+    tablet_row.get_by_role("button", name="Confirmer : révoquer cet appareil").click()
+    expect(office_page.locator("#devices-outcome")).to_have_text(
+        f"Appareil {old_tablet.kid} révoqué : il ne peut plus rien signer."
+    )
+    expect(rows.filter(has_text=old_tablet.kid)).to_contain_text("révoqué")
+    assert key_status(service, old_tablet.kid) == "revoked"
+
+    office_page.get_by_role("button", name="English").click()
+    expect(office_page.locator("#lost-phone")).to_have_text(
+        "Lost phone: revoke all their devices and give a new code"
+    )
+    expect(rows.filter(has_text=old_tablet.kid)).to_contain_text("revoked")
+    office_page.get_by_role("button", name="Français").click()
+
+    # the lost phone: every device revoked, a new code on screen
+    office_page.get_by_role("button", name="Téléphone perdu").click()
+    office_page.get_by_role("button", name="Confirmer : révoquer tous les appareils").click()
+    expect(office_page.locator("#devices-outcome")).to_have_text(
+        "1 appareil(s) révoqué(s). Solde et historique conservés."
+    )
+    code = office_page.locator("#new-code-value")
+    expect(code).to_have_text(re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$"))
+    expect(rows.filter(has_text="porte-monnaie (web)")).to_contain_text("révoqué")
+    expect(office_page.locator("#device-list button")).to_have_count(0)
+
+    # the new phone enrols with it: the same account, balance and history
+    new_phone = new_page()
+    enrol(new_phone, service.url + "/", code.inner_text())
+    expect(new_phone.locator("#account-number")).to_have_text(str(resident))
+    expect(new_phone.locator("#balance")).to_have_text("12,00\u00a0RTZ")
+    expect(new_phone.locator("#history li")).to_have_count(1)
+    expect(new_phone.locator("#history")).to_contain_text("12,00")
+
+    # forgetting it: offline, nothing is forgotten and the page says so
+    forget = new_phone.locator("#forget")
+    new_kid = new_phone.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("sou", 1);
+            open.onsuccess = () => {
+                const get = open.result.transaction("devices").objectStore("devices").get("wallet");
+                get.onsuccess = () => resolve(get.result.kid);
+            };
+        })"""
+    )
+    assert key_status(service, new_kid) == "active"
+    new_phone.context.set_offline(True)
+    forget.click()
+    forget.click()
+    expect(new_phone.locator("#message")).to_contain_text("Pas de connexion")
+    expect(new_phone.locator("#balance")).to_be_visible()
+    new_phone.context.set_offline(False)
+    assert key_status(service, new_kid) == "active"
+    # online: the key is revoked on the server, then forgotten here
+    forget.click()
+    expect(new_phone.get_by_label("Code d’enrôlement")).to_be_visible()
+    assert key_status(service, new_kid) == "revoked"
+    assert service.balance(resident) == 12_00

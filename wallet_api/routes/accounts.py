@@ -1,19 +1,25 @@
 """`/v1/accounts/…`: an account as its holder sees it (with a bearer token) and as the public
 sees a merchant's; the holder's history, own entries with their proofs, and how to top it up
-by bank transfer (the reserve's account and the member's reference, or its EPC QR code)."""
+by bank transfer (the reserve's account and the member's reference, or its EPC QR code); its
+devices, as the holder and the office see them, revoked one by one or all at once when a phone
+is lost (a new one is enrolled with a one-time code: the account, balance and history stay)."""
 
 from __future__ import annotations
 
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from association.epc_qr import epc_qr_png, epc_qr_svg
 from association.offices import TopUp, top_up
 from ledger import queries, transparency
+from ledger.accounts import Key
+from ledger.admin import account_devices, lost_phone, revoke_key
 from ledger.errors import AuthenticationError, NotAuthorized
+from ledger.ports import LedgerUnitOfWork
+from ledger.records import format_time
 from merchants.sepa import Debtor
 from wallet_api import access
 from wallet_api.body import LimitedRoute
@@ -21,9 +27,13 @@ from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.ratelimit import PayeeLimits
 from wallet_api.responses import MEDIA
 from wallet_api.schemas.accounts import (
+    AccountDeviceOut,
+    AccountDevicesOut,
     AccountOut,
+    DeviceRevokedOut,
     HistoryItemOut,
     HistoryOut,
+    LostPhoneOut,
     OwnEntriesOut,
     OwnEntryOut,
     PayeeOut,
@@ -224,3 +234,80 @@ def get_top_up_qr(
     code = _top_up(request, uow, device, number, amount).code
     image = epc_qr_png(code) if image_format == "png" else epc_qr_svg(code)
     return Response(image, media_type=MEDIA[image_format], headers={"Cache-Control": "no-store"})
+
+
+MEMBER_KINDS = ("resident", "merchant")  # the accounts an office agent acts for
+
+
+def _office_or_treasurer(uow: LedgerUnitOfWork, device: Key | None, number: int) -> Key:
+    """The treasurer, for any account; an exchange office's agent, for a member's (a
+    resident's or a shop's) at the counter."""
+    key = access.signed_in(device)
+    if key.role == "treasurer":
+        return key
+    if key.role == "agent":
+        if queries.account_view(uow, number=number).kind in MEMBER_KINDS:
+            return key
+        raise NotAuthorized(f"an office agent acts only for a member's account, not {number}")
+    raise NotAuthorized("only an office agent or the treasurer may do this")
+
+
+@router.get("/accounts/{number}/devices", tags=["accounts"])
+def get_devices(
+    number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> AccountDevicesOut:
+    """The account's device keys (label, role, status, enrolment, latest sign-in), newest
+    first: for the account's own devices, an office agent (a member's) and the treasurer."""
+    if device is None or device.account != number:
+        _office_or_treasurer(uow, device, number)
+    return AccountDevicesOut(
+        account=str(number),
+        devices=[
+            AccountDeviceOut(
+                kid=d.kid,
+                role=d.role,
+                label=d.label,
+                status=d.status,
+                enrolled=format_time(d.enrolled),
+                last_used=None if d.last_used is None else format_time(d.last_used),
+            )
+            for d in account_devices(uow, account=number)
+        ],
+    )
+
+
+@router.post("/accounts/{number}/devices/{kid}/revoke", tags=["accounts"])
+def post_device_revoke(
+    number: AccountNumber,
+    uow: UnitOfWorkDep,
+    device: OptionalDevice,
+    kid: str = Path(pattern="^[0-9a-f]{8}$", description="the key id to revoke"),
+) -> DeviceRevokedOut:
+    """Revokes one key of the account at once (an office agent for a member at the counter,
+    or the treasurer); the records it signed stay valid. A key already revoked stays so."""
+    actor = _office_or_treasurer(uow, device, number)
+    target = uow.reads.key(kid)
+    if target is None or target.account != number:
+        raise HTTPException(404, f"account {number} has no key {kid}")
+    if target.status == "active":
+        revoke_key(uow, kid=kid, now=uow.ledger.clock(), by=actor.kid)
+        uow.commit()
+    return DeviceRevokedOut(account=str(number), kid=kid, status="revoked")
+
+
+@router.post("/accounts/{number}/lost-phone", tags=["accounts"])
+def post_lost_phone(
+    number: AccountNumber, uow: UnitOfWorkDep, device: OptionalDevice
+) -> LostPhoneOut:
+    """A resident lost their phone: revokes every active key of their account and gives a
+    one-time code that enrols the new phone on the same account (`POST /v1/devices`), whose
+    balance and history are kept. An office agent, or the treasurer."""
+    actor = _office_or_treasurer(uow, device, number)
+    done = lost_phone(uow, account=number, now=uow.ledger.clock(), issued_by=actor.kid)
+    uow.commit()
+    return LostPhoneOut(
+        account=str(number),
+        revoked=done.revoked,
+        enrolment_code=done.code,
+        expires=format_time(done.expires),
+    )

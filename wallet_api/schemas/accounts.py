@@ -73,3 +73,32 @@ class TopUpOut(BaseModel):
     amount: int | None
     currency: str
     epc_payload: str
+
+
+class AccountDeviceOut(Out):
+    kid: str
+    role: str
+    label: str | None = Field(description="the name it was enrolled with (`porte-monnaie (web)`)")
+    status: str = Field(description="`active` or `revoked`")
+    enrolled: str = Field(description="when its enrolment was accepted into the log (UTC)")
+    last_used: str | None = Field(
+        description="its latest sign-in (UTC, to within two minutes), null if none"
+    )
+
+
+class AccountDevicesOut(Out):
+    account: str
+    devices: list[AccountDeviceOut] = Field(description="newest enrolment first")
+
+
+class DeviceRevokedOut(Out):
+    account: str
+    kid: str
+    status: str
+
+
+class LostPhoneOut(Out):
+    account: str
+    revoked: list[str] = Field(description="the keys revoked, oldest enrolment first")
+    enrolment_code: str = Field(description="one-time code for the new phone (`POST /v1/devices`)")
+    expires: str = Field(description="when the code expires unused (UTC)")

@@ -2,12 +2,14 @@
 // operation (FORMATS.md §3) — euros received in cash for digital units, paper notes handed out or
 // taken back, cash deposited at the bank — and the ledger's rules judge it. The office's cash
 // is read with the key's bearer token. A signed operation sent without an answer (network)
-// is resent as is, never re-signed, so it cannot be recorded twice.
+// is resent as is, never re-signed, so it cannot be recorded twice. For a member at the
+// counter, the agent lists their devices (label, last use), revokes one, or, for a lost phone,
+// revokes them all and hands over the one-time code that enrols the new one.
 
 import { Problem, api, serverNow } from "./api.js";
 import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
-import { addWords, onLanguage, setUpLanguage, t } from "./i18n.js";
+import { addWords, language, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
 import { lookUpPayee } from "./payee.js";
 import { operationRecord, signRecord } from "./records.js";
@@ -43,6 +45,25 @@ addWords({
     "form.reserve": "Compte de réserve",
     "reserve.digital": "Réserve des unités numériques",
     "reserve.paper": "Réserve des billets",
+    "devices.heading": "Appareils d’un adhérent",
+    "devices.show": "Afficher ses appareils",
+    "devices.holder": "Compte n° {number} — {name}",
+    "devices.none": "Aucun appareil enrôlé sur ce compte.",
+    "devices.unnamed": "Appareil sans nom",
+    "devices.active": "actif",
+    "devices.revoked": "révoqué",
+    "devices.enrolled": "enrôlé le {date}",
+    "devices.last-used": "dernière utilisation le {date}",
+    "devices.never-used": "jamais utilisé",
+    "devices.revoke": "Révoquer",
+    "devices.revoke-confirm": "Confirmer : révoquer cet appareil",
+    "devices.revoke-done": "Appareil {kid} révoqué : il ne peut plus rien signer.",
+    "devices.lost": "Téléphone perdu : révoquer tous ses appareils et donner un nouveau code",
+    "devices.lost-confirm": "Confirmer : révoquer tous les appareils de ce compte",
+    "devices.lost-done": "{count} appareil(s) révoqué(s). Solde et historique conservés.",
+    "devices.code-help":
+      "Code d’enrôlement du nouveau téléphone, à usage unique : l’adhérent le saisit dans son porte-monnaie. Son solde et son historique sont conservés.",
+    "devices.code-expires": "Valable jusqu’au {date}.",
   },
   en: {
     "office.payee": "Holder: {name} — check with the member, then confirm.",
@@ -69,6 +90,25 @@ addWords({
     "form.reserve": "Reserve account",
     "reserve.digital": "Reserve of digital units",
     "reserve.paper": "Reserve of paper notes",
+    "devices.heading": "A member's devices",
+    "devices.show": "Show their devices",
+    "devices.holder": "Account no. {number} — {name}",
+    "devices.none": "No device is enrolled on this account.",
+    "devices.unnamed": "Unnamed device",
+    "devices.active": "active",
+    "devices.revoked": "revoked",
+    "devices.enrolled": "enrolled on {date}",
+    "devices.last-used": "last used on {date}",
+    "devices.never-used": "never used",
+    "devices.revoke": "Revoke",
+    "devices.revoke-confirm": "Confirm: revoke this device",
+    "devices.revoke-done": "Device {kid} revoked: it can sign nothing more.",
+    "devices.lost": "Lost phone: revoke all their devices and give a new code",
+    "devices.lost-confirm": "Confirm: revoke every device of this account",
+    "devices.lost-done": "{count} device(s) revoked. Balance and history kept.",
+    "devices.code-help":
+      "The new phone's one-time enrolment code: the member types it into their wallet. Their balance and history are kept.",
+    "devices.code-expires": "Valid until {date}.",
   },
 });
 
@@ -211,13 +251,133 @@ async function record(form) {
   await refresh();
 }
 
+// A member's devices, as GET /v1/accounts/{n}/devices gives them, and what was done to them.
+let member = null; // {number, name, devices}
+let memberDone = null; // {key, values}
+let newCode = null; // {code, expires}: the lost phone's enrolment code, shown until the next member
+
+async function call(path, method) {
+  const token = await readingToken(SLOT, device, ledger.host);
+  try {
+    return await api(path, { method, token });
+  } catch (error) {
+    if (!(error instanceof Problem) || error.code !== "unauthenticated") throw error;
+    const renewed = await readingToken(SLOT, device, ledger.host, { renew: true });
+    return api(path, { method, token: renewed });
+  }
+}
+
+function when(iso) {
+  return new Intl.DateTimeFormat(language(), {
+    dateStyle: "short",
+    timeStyle: "short",
+    timeZone: "Europe/Paris",
+  }).format(new Date(iso));
+}
+
+/** A button that acts on its second press (the first asks to confirm). */
+function confirming(button, askKey, work) {
+  button.addEventListener("click", () => {
+    if (button.dataset.confirm !== "yes") {
+      button.dataset.confirm = "yes";
+      button.textContent = t(askKey);
+      return;
+    }
+    busy(button, work);
+  });
+}
+
+function renderMember() {
+  $("devices").hidden = !member;
+  if (!member) return;
+  $("devices-holder").textContent = t("devices.holder", {
+    number: member.number,
+    name: member.name || "—",
+  });
+  const rows = member.devices.map((d) => {
+    const li = document.createElement("li");
+    li.className = "device";
+    li.dataset.kid = d.kid;
+    const label = document.createElement("strong");
+    label.textContent = d.label || t("devices.unnamed");
+    const facts = document.createElement("span");
+    facts.textContent = [
+      `${d.kid} · ${t(d.status === "active" ? "devices.active" : "devices.revoked")}`,
+      t("devices.enrolled", { date: when(d.enrolled) }),
+      d.last_used ? t("devices.last-used", { date: when(d.last_used) }) : t("devices.never-used"),
+    ].join(" · ");
+    li.append(label, " ", facts);
+    if (d.status === "active") {
+      const revoke = document.createElement("button");
+      revoke.type = "button";
+      revoke.className = "revoke";
+      revoke.textContent = t("devices.revoke");
+      confirming(revoke, "devices.revoke-confirm", () => revokeDevice(d.kid));
+      li.append(revoke);
+    }
+    return li;
+  });
+  if (!rows.length) {
+    const li = document.createElement("li");
+    li.textContent = t("devices.none");
+    rows.push(li);
+  }
+  $("device-list").replaceChildren(...rows);
+  $("devices-outcome").textContent = memberDone ? t(memberDone.key, memberDone.values) : "";
+  const lost = $("lost-phone");
+  delete lost.dataset.confirm;
+  lost.textContent = t("devices.lost");
+  $("new-code").hidden = !newCode;
+  if (newCode) {
+    $("new-code-value").textContent = newCode.code;
+    $("new-code-expires").textContent = t("devices.code-expires", { date: when(newCode.expires) });
+  }
+}
+
+async function loadMember(number) {
+  const payee = await lookUpPayee(read, number);
+  const listed = await call(`/v1/accounts/${number}/devices`, "GET");
+  member = { number, name: payee.name, devices: listed.devices };
+  renderMember();
+}
+
+async function revokeDevice(kid) {
+  await call(`/v1/accounts/${member.number}/devices/${kid}/revoke`, "POST");
+  memberDone = { key: "devices.revoke-done", values: { kid } };
+  await loadMember(member.number);
+}
+
+async function lostPhone() {
+  const given = await call(`/v1/accounts/${member.number}/lost-phone`, "POST");
+  memberDone = { key: "devices.lost-done", values: { count: given.revoked.length } };
+  newCode = { code: given.enrolment_code, expires: given.expires };
+  await loadMember(member.number);
+}
+
+function setUpDevices() {
+  const form = $("devices-form");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const number = $("devices-account").value.trim();
+    member = null;
+    memberDone = null;
+    newCode = null;
+    renderMember();
+    if (!ACCOUNT.test(number)) return showError("error.account");
+    busy(form.querySelector("button"), () => loadMember(number));
+  });
+  confirming($("lost-phone"), "devices.lost-confirm", lostPhone);
+}
+
 async function main() {
   setUpLanguage();
   setUpMessages();
   setUpForget(SLOT);
+  setUpDevices();
   onLanguage(() => {
     render();
     renderPayees();
+    renderMember();
   });
   for (const id of Object.keys(FORMS)) {
     const form = $(id);
@@ -233,7 +393,7 @@ async function main() {
     device = await ensureDevice(SLOT, "comptoir (web)");
     show("office-home");
     if (device.role !== "agent") {
-      for (const id of Object.keys(FORMS)) $(id).hidden = true;
+      for (const id of [...Object.keys(FORMS), "devices-form"]) $(id).hidden = true;
       return showError("problem.not-authorized");
     }
     await refresh();

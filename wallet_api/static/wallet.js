@@ -4,9 +4,9 @@
 // checked against the ledger key before the page says the payment went through.
 
 import { Problem, api, serverNow } from "./api.js";
-import { readingToken } from "./device.js";
-import { ensureDevice, setUpForget } from "./enrolment.js";
-import { language, onLanguage, setUpLanguage, t } from "./i18n.js";
+import { forgetDevice, loadDevice, readingToken } from "./device.js";
+import { ensureDevice } from "./enrolment.js";
+import { addWords, language, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
 import { lookUpPayee } from "./payee.js";
 import { parseRequest, requestIsSigned } from "./payment-requests.js";
@@ -15,6 +15,19 @@ import { $, busy, setUpMessages, show, showError } from "./screen.js";
 import { setUpTopUp } from "./topup.js";
 
 const SLOT = "wallet";
+
+addWords({
+  fr: {
+    "forget.revoking": "Révocation de la clé de cet appareil…",
+    "forget.offline":
+      "Pas de connexion : la clé de cet appareil n’a pas été révoquée, et il n’est pas oublié. Réessayez une fois connecté.",
+  },
+  en: {
+    "forget.revoking": "Revoking this device's key…",
+    "forget.offline":
+      "No connection: this device's key was not revoked, and it is not forgotten. Try again once online.",
+  },
+});
 const ACCOUNT = /^[1-9][0-9]{0,9}$/;
 let ledger = null;
 let device = null;
@@ -258,6 +271,44 @@ function renderDone() {
   $("receipt-check").className = verified ? "check ok" : "check bad";
 }
 
+/** Forgetting this device revokes its key on the server first (a second press confirms),
+ * then clears it here; offline, nothing is cleared and the page says so. A key the server
+ * already revoked (a lost phone, at the office) is only cleared here. */
+async function forgetThisDevice() {
+  const kept = device || (await loadDevice(SLOT));
+  if (kept) {
+    progress("forget.revoking");
+    try {
+      const host = ledger?.host || (await api("/v1/ledger")).host;
+      const token = await readingToken(SLOT, kept, host, { renew: true });
+      await api(`/v1/devices/${kept.kid}/revoke`, { method: "POST", token });
+    } catch (error) {
+      const gone = error instanceof Problem && ["revoked-key", "unknown-key"].includes(error.code);
+      if (!gone) {
+        if (!(error instanceof Problem) || error.code !== "network") throw error;
+        showError("forget.offline");
+        return;
+      }
+    } finally {
+      progress(null);
+    }
+  }
+  await forgetDevice(SLOT);
+  window.location.assign(window.location.pathname);
+}
+
+function setUpForget() {
+  const button = $("forget");
+  button.addEventListener("click", () => {
+    if (button.dataset.i18n !== "home.forget-confirm") {
+      button.dataset.i18n = "home.forget-confirm";
+      button.textContent = t("home.forget-confirm");
+      return;
+    }
+    busy(button, forgetThisDevice);
+  });
+}
+
 function setUpForms() {
   $("to-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -280,7 +331,7 @@ async function main() {
   setUpLanguage();
   setUpMessages();
   setUpForms();
-  setUpForget(SLOT);
+  setUpForget();
   onLanguage(() => {
     if (ledger) {
       renderHome();
