@@ -15,9 +15,17 @@ closing on or before the statement's date), the bank's closing balance less the 
 that back no unit — the payouts payable and fees earned, held in the digital reserve's account —
 plus, for a reserve account with no imported statement, its ledger balance, plus the cash at the
 offices (at the checkpoint). If the bank holds less than the ledger says it should, the reserve
-is below the liabilities and the statement is published all the same, marked ``SHORTFALL``. With
-no bank statement imported at all, the note names the SHA-256 of the empty file
-(``e3b0c442…b855``): it certifies no bank balance, only the ledger's.
+is below the liabilities and the statement is published all the same, marked ``SHORTFALL``.
+
+**What it was checked against.** The note names the SHA-256 of every bank statement file it
+counts (one ``bank-statement`` line each; the digest is kept with the imported file). A
+reserve account that holds euros by the ledger but has no bank statement closing on or before
+the date is counted at its ledger balance, which no bank has confirmed: the statement is then
+``UNCHECKED``, not ``OK`` (still ``SHORTFALL`` if short), so that the ledger never certifies
+its own word as the bank's. It is published all the same, since a refusal would leave the
+public with no statement at all; a reserve held only as the offices' cash, with nothing at the
+bank, is ``OK``. With no bank statement at all, the note names the SHA-256 of the empty file
+(``e3b0c442…b855``).
 
 Cosignatures: a treasurer or auditor device adds its own line, signed under the name
 ``<host>/<role>`` with its device key; it is verified before it is stored.
@@ -78,6 +86,12 @@ class ReserveBasis:
     banks: tuple[BankPart, ...]
     ledger_only: int  # reserve accounts with no imported bank statement, at their ledger balance
     office_cash: int
+    unchecked: tuple[int, ...] = ()  # reserve accounts holding euros with no bank statement
+
+    @property
+    def checked(self) -> bool:
+        """Every reserve account that holds euros by the ledger was checked against its bank."""
+        return not self.unchecked
 
     @property
     def total(self) -> int:
@@ -172,10 +186,12 @@ def reserve_basis(uow: LedgerUnitOfWork, *, size: int, on: dt.date) -> ReserveBa
             )
         )
     offices = uow.reads.accounts(kinds=["office_cash"])
+    uncovered = sorted(reserves - covered)
     return ReserveBasis(
         banks=tuple(banks),
-        ledger_only=sum(balances.get(n, 0) for n in reserves - covered),
+        ledger_only=sum(balances.get(n, 0) for n in uncovered),
         office_cash=sum(balances.get(office.number, 0) for office in offices),
+        unchecked=tuple(n for n in uncovered if balances.get(n, 0) != 0),
     )
 
 
@@ -205,6 +221,7 @@ def publish(uow: LedgerUnitOfWork, *, on: dt.date, now: int) -> Published:
         liabilities_root=tree.root_hash,
         reserve=basis.total,
         bank_statements=basis.digests,
+        checked=basis.checked,
     )
     note = sign_statement(statement, name=uow.ledger.origin, private_key=uow.ledger.key.private_key)
     number = next_number(uow.connection, RESERVE_STATEMENTS.c.id)

@@ -12,8 +12,11 @@ It is a C2SP signed note (c2sp.org/signed-note) like the log's checkpoints, with
     bank-statement <hex SHA-256 of a bank statement file>      (one line per file, ≥ 1)
     status OK
 
-Amounts are cents in canonical decimal; ``status`` is ``OK`` when the reserve covers the
-liabilities and ``SHORTFALL`` otherwise (a shortfall is published all the same). Then a blank
+Amounts are cents in canonical decimal; ``status`` is ``SHORTFALL`` when the reserve does not
+cover the liabilities (a shortfall is published all the same), else ``OK`` when every euro of
+the reserve it counts was seen at a bank (a bank statement) or at an office (its cash), and
+``UNCHECKED`` when some of it is only the ledger's word: a reserve bank account holding euros by
+the ledger had no bank statement to check them against. Then a blank
 line and one signature line per key: an em dash, a space, the key name, a space and
 base64(key hash ‖ Ed25519 signature) over the body, as in `ledger.checkpoint`, whose key names,
 key hashes and verifier keys it reuses. The ledger key signs first; the treasurer and the
@@ -56,6 +59,7 @@ __all__ = [
 ORIGIN_SUFFIX = "/reserve"
 OK = "OK"
 SHORTFALL = "SHORTFALL"
+UNCHECKED = "UNCHECKED"
 _HASH_SIZE = 32
 _CENTS_RE = re.compile(r"0|[1-9][0-9]{0,18}", re.ASCII)
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
@@ -74,6 +78,7 @@ class ReserveStatement:
     liabilities_root: bytes
     reserve: int
     bank_statements: tuple[str, ...]
+    checked: bool = True  # every reserve account holding euros was checked against its bank
 
     def __post_init__(self) -> None:
         if not self.origin.endswith(ORIGIN_SUFFIX) or not _HOST_RE.fullmatch(self.host):
@@ -102,7 +107,9 @@ class ReserveStatement:
 
     @property
     def status(self) -> str:
-        return OK if self.reserve >= self.liabilities else SHORTFALL
+        if self.reserve < self.liabilities:
+            return SHORTFALL
+        return OK if self.checked else UNCHECKED
 
     @property
     def shortfall(self) -> int:
@@ -119,6 +126,7 @@ def make_statement(
     liabilities_root: bytes,
     reserve: int,
     bank_statements: Sequence[str],
+    checked: bool = True,
 ) -> ReserveStatement:
     """The statement of ``host`` on ``on``, from a log checkpoint and a built sum tree."""
     return ReserveStatement(
@@ -130,6 +138,7 @@ def make_statement(
         liabilities_root=liabilities_root,
         reserve=reserve,
         bank_statements=tuple(bank_statements),
+        checked=checked,
     )
 
 
@@ -250,6 +259,7 @@ def _parse_body(lines: list[str]) -> ReserveStatement:
         liabilities_root=_strict_b64(_field(lines, 4, "liabilities-root"), "the sum tree root"),
         reserve=_cents(_field(lines, 5, "reserve"), "the reserve"),
         bank_statements=tuple(digests),
+        checked=status != UNCHECKED,
     )
     if status != statement.status:
         raise ReserveStatementError(

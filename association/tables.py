@@ -90,7 +90,7 @@ class ReserveStatementRow(TableBase):
     """A published reserve statement: the signed note, and what its holders' proofs need."""
 
     __tablename__ = "reserve_statements"
-    __table_args__ = (CheckConstraint("status IN ('OK', 'SHORTFALL')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('OK', 'SHORTFALL', 'UNCHECKED')", name="status"),)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     date: Mapped[str] = mapped_column(String(10), unique=True)
     checkpoint_size: Mapped[int] = mapped_column(BigInteger)

@@ -7,8 +7,11 @@ plays months of realistic activity day by day: cash and bank conversions, paper 
 and exchanged, payments at the tills (payment requests) and at the printed stickers, between
 merchants, refunds by the tills, cash deposits at the bank, each merchant closing its
 business day with a declared total, and monthly reconversions approved by the treasurer in a
-batch with its SEPA file. Every record is signed by a generated device key through the same
-use cases as the service, so the demo log verifies like a real one.
+batch with its SEPA file. At each month end the bank's camt.053 statement of each reserve
+account is imported and matched (`sou.pilot.bank`): the console's reserve check then shows
+lines matched, movements in transit and the bank's own lines to resolve. Every record is
+signed by a generated device key through the same use cases as the service, so the demo log
+verifies like a real one.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from ledger.transparency import latest_checkpoint
 from merchants.payouts import set_fee_rule
 from merchants.reconversion import FeeRule
 from sou.pilot.activity import close_days, daytime, evening, morning
+from sou.pilot.bank import bank_statements, open_bank
 from sou.pilot.cast import Pilot, people
 
 DAY = 86_400
@@ -49,6 +53,7 @@ def load_pilot(ledger: Ledger, *, residents: int = 50, months: int = 3, seed: in
         set_fee_rule(uow, rule=rule, membership_required=True, now=pilot.now)
         uow.commit()
     people(pilot, residents)
+    bank = open_bank(pilot)
     payments_per_day = residents * 5 / 30  # about five payments a resident a month
     for day in range(days):
         base = start + day * DAY
@@ -59,11 +64,15 @@ def load_pilot(ledger: Ledger, *, residents: int = 50, months: int = 3, seed: in
             elif hour == 13:
                 records = daytime(pilot, payments_per_day)
             else:
-                records = evening(pilot, day)
+                records = evening(pilot, day, last=day == days - 1)
             for i in range(0, len(records), 200):
                 pilot.post(records[i : i + 200])
         pilot.now = base + 19 * 3600 + 1800  # 20:30 or 21:30 in Bayonne: the shops close
         close_days(pilot)
+        if day % 30 == 29 or day == days - 1:  # the month's bank statements
+            pilot.counts["bank statement"] = pilot.counts.get("bank statement", 0) + len(
+                bank_statements(pilot, bank, last=day == days - 1)
+            )
         if day % 7 == 6:
             with ledger.unit_of_work() as uow:
                 latest_checkpoint(uow, now=pilot.now)

@@ -127,9 +127,10 @@ def daytime(pilot: Pilot, payments_per_day: float) -> list[SignedRecord]:
     return records
 
 
-def evening(pilot: Pilot, day: int) -> list[SignedRecord]:
+def evening(pilot: Pilot, day: int, *, last: bool = False) -> list[SignedRecord]:
+    """The evening's records; on the `last` day the offices take their cash to the bank too."""
     records = _refund(pilot)
-    if day % 7 == 4:
+    if day % 7 == 4 or last:
         records += _deposits(pilot)
     if day % 9 == 5 and pilot.residents:
         records += _paper_back(pilot)
@@ -195,6 +196,7 @@ def _paper_back(pilot: Pilot) -> list[SignedRecord]:
     amount = pilot.rng.choice((10, 20, 50)) * 100
     resident.balance += amount
     pilot.note_stock[office.number] = pilot.note_stock.get(office.number, 0) + amount
+    pilot.paper_back += amount  # the treasurer moves these euros to the digital reserve's bank
     return [
         pilot.record(
             "paper_exchange",

@@ -144,6 +144,7 @@ class Pilot:
     office_cash: dict[int, int] = field(default_factory=dict)
     paper_cash: dict[int, int] = field(default_factory=dict)
     note_stock: dict[int, int] = field(default_factory=dict)  # notes in each office's drawer
+    paper_back: int = 0  # notes exchanged for units since the last bank statement, in cents
     counts: dict[str, int] = field(default_factory=dict)
 
     def record(self, record_type: str, key: SigningKey, **fields: Any) -> SignedRecord:

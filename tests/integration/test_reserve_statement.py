@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 from dataclasses import replace
@@ -27,11 +28,12 @@ from association.publication import (
     holder_proof,
     publish,
     statement_note,
+    statements,
 )
 from association.reserve_statement import add_cosignature, verify_statement
 from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS
 from ledger.accounts import Key
-from ledger.checkpoint import verifier_key
+from ledger.checkpoint import SIGNATURE_PREFIX, key_hash, verifier_key
 from ledger.errors import NotAuthorized
 from ledger.signing import SigningKey
 from tests.integration.test_rejections import refused
@@ -109,7 +111,8 @@ def test_every_holder_s_proof_verifies_against_the_signed_statement(world: World
     holders, _ = a_small_town(world)
     made = published(world)
     statement = verify_statement(made.note, [world.ledger.verifier_key])
-    assert statement.status == made.status == "OK"
+    # the reserve accounts hold the deposits by the ledger's word only: no bank statement
+    assert statement.status == made.status == "UNCHECKED"
     assert statement.bank_statements == (NO_BANK_STATEMENT,)
     circulation = sum(world.balance(h) for h in holders) + world.balance(2)
     assert statement.liabilities == made.liabilities == circulation == 110_50 + 30_00
@@ -275,3 +278,61 @@ def test_a_cosignature_by_another_key_bad_or_repeated_is_refused(world: World) -
 def test_an_unknown_statement_is_a_typed_error(world: World) -> None:
     with world.ledger.unit_of_work(write=False) as uow, pytest.raises(UnknownReserveStatement):
         statement_note(uow, number=42)
+
+
+def test_a_reserve_account_holding_euros_without_a_bank_statement_is_not_ok(
+    world: World,
+) -> None:
+    shop = world.merchant(balance=30_00)
+    world.deposit(30_00)  # the ledger says the digital reserve's bank holds 30,00
+    made = published(world)
+    assert (made.status, made.reserve, made.liabilities) == ("UNCHECKED", 30_00, 30_00)
+    assert made.basis.unchecked == (11,) and made.basis.digests == (NO_BANK_STATEMENT,)
+    statement = verify_statement(made.note, [world.ledger.verifier_key])
+    assert made.note.splitlines()[7] == "status UNCHECKED"
+    assert (statement.status, statement.checked) == ("UNCHECKED", False)
+    with world.ledger.unit_of_work(write=False) as uow:
+        assert [s.status for s in statements(uow)] == ["UNCHECKED"]
+    # once the bank's statement of that account is in, the next day's statement is OK
+    digest = bank_statement(world, reserve=11, closing=30_00 + world.balance(13))
+    later = published(world, MARCH + dt.timedelta(days=1))
+    assert (later.status, later.basis.unchecked, later.basis.digests) == ("OK", (), (digest,))
+    assert world.balance(shop) == 30_00
+
+
+def test_one_reserve_account_checked_and_the_other_not_is_unchecked(world: World) -> None:
+    a_small_town(world)
+    digest = bank_statement(world, reserve=11, closing=world.balance(11) + 1_00)
+    made = published(world)  # the paper reserve holds notes' euros nobody saw at the bank
+    assert made.reserve >= made.liabilities
+    assert (made.status, made.basis.unchecked, made.basis.digests) == (
+        "UNCHECKED",
+        (12,),
+        (digest,),
+    )
+
+
+def test_a_note_claiming_unchecked_for_a_shortfall_or_another_status_is_malformed(
+    world: World,
+) -> None:
+    world.merchant(balance=10_00)
+    world.deposit(10_00)
+    made = published(world)
+    body, _, _ = made.note.partition("\n\n")
+    assert verify_statement(make_forged(world, body), [world.ledger.verifier_key]).status == (
+        "UNCHECKED"
+    )
+    forged = make_forged(world, body.replace("status UNCHECKED", "status CHECKED"))
+    with pytest.raises(ReserveStatementError, match="says CHECKED"):
+        verify_statement(forged, [world.ledger.verifier_key])
+    short = body.replace("reserve 1000", "reserve 999")
+    with pytest.raises(ReserveStatementError, match="SHORTFALL"):
+        verify_statement(make_forged(world, short), [world.ledger.verifier_key])
+
+
+def make_forged(world: World, body: str) -> str:
+    """`body` signed by the ledger key: only its syntax and status can be wrong."""
+    name, key = world.ledger.origin, world.ledger.key
+    signature = key.private_key.sign((body + "\n").encode())
+    blob = base64.b64encode(key_hash(name, key.public_bytes) + signature).decode()
+    return f"{body}\n\n{SIGNATURE_PREFIX}{name} {blob}\n"

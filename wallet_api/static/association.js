@@ -82,6 +82,7 @@ const TEXT = {
     none: "Aucun état publié.",
     summary: "État du {date} : {status}. Passif {liabilities} €, réserve {reserve} €, écart {diff} €.",
     shortfall: " INSUFFISANCE : la banque détient {shortfall} € de moins que les unités en circulation.",
+    unchecked: " NON VÉRIFIÉ : un compte de réserve détient des euros qu’aucun relevé bancaire n’a encore montrés ; importez le relevé, puis publiez de nouveau.",
     month: "Mois",
     reconcile: "Lignes de relevé à rapprocher",
     "reconcile-help": "Rapprochez chaque ligne avec ce que le registre attend, même d’un autre montant (l’écart reste affiché), ou justifiez-la par une note.",
@@ -171,6 +172,7 @@ const TEXT = {
     none: "No statement published.",
     summary: "Statement of {date}: {status}. Liabilities {liabilities} €, reserve {reserve} €, difference {diff} €.",
     shortfall: " SHORTFALL: the bank holds {shortfall} € less than the units in circulation.",
+    unchecked: " UNCHECKED: a reserve account holds euros that no bank statement has shown yet; import the statement, then publish again.",
     month: "Month",
     reconcile: "Statement lines to match",
     "reconcile-help": "Match each line with what the ledger expects, even of another amount (the difference stays shown), or explain it with a note.",
@@ -465,6 +467,7 @@ async function renderStatement(s) {
     diff: formatCents(s.difference),
   });
   if (s.status === "SHORTFALL") text += t("shortfall", { shortfall: formatCents(s.shortfall) });
+  if (s.status === "UNCHECKED") text += t("unchecked");
   $("statement-summary").textContent = text;
   $("statement-summary").className = s.status === "OK" ? "check ok" : "check bad";
   const response = await fetch(`/v1/reserve-statements/${s.id}`, { cache: "no-store" });
