@@ -4,6 +4,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
+  { ignores: ["wallet_api/static/vendor/**"] }, // third-party code, copied as published
   js.configs.recommended,
   {
     files: ["wallet_api/static/**/*.js"],

@@ -26,7 +26,18 @@ from ledger.acts import record_act
 from ledger.errors import UnknownKey
 from ledger.ports import LedgerUnitOfWork
 
-__all__ = ["MAX_DAYS", "Grant", "Visit", "admit", "grant", "record_visit", "visits"]
+__all__ = [
+    "MAX_DAYS",
+    "Access",
+    "Grant",
+    "Visit",
+    "accesses",
+    "admit",
+    "close",
+    "grant",
+    "record_visit",
+    "visits",
+]
 
 MAX_DAYS = 366
 DAY = 86_400
@@ -65,6 +76,54 @@ def grant(uow: LedgerUnitOfWork, *, kid: str, days: int, now: int) -> Grant:
     conn.execute(insert(AUDITOR_GRANTS).values(kid=kid, granted=made.granted, expires=made.expires))
     record_act(uow, "auditor.grant", kid, {"days": days, "until": made.expires})
     return made
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """An auditor's key on the association's accounts, and its window if one was granted."""
+
+    kid: str
+    label: str | None
+    status: str  # the key's: active, revoked
+    granted: int | None
+    expires: int | None
+
+
+def accesses(uow: LedgerUnitOfWork, *, kids: list[str] | None = None) -> list[Access]:
+    """The auditor keys among `kids`, or else those enrolled on the association's accounts,
+    with their windows, by kid."""
+    if kids is not None:
+        found = uow.reads.keys(kids=kids)
+    else:
+        numbers = [a.number for a in uow.reads.accounts(kinds=["association"])]
+        found = [k for n in numbers for k in uow.reads.keys(account=n)]
+    keys = [k for k in found if k.role == "auditor"]
+    rows = {r.kid: r for r in uow.connection.execute(select(AUDITOR_GRANTS))}
+    return [
+        Access(
+            k.kid,
+            k.label,
+            k.status,
+            rows[k.kid].granted if k.kid in rows else None,
+            rows[k.kid].expires if k.kid in rows else None,
+        )
+        for k in sorted(keys, key=lambda k: k.kid)
+    ]
+
+
+def close(uow: LedgerUnitOfWork, *, kid: str) -> bool:
+    """Ends the key's window now (it reads nothing more until a new grant); False if none
+    was open, and then nothing is recorded."""
+    found = uow.reads.keys(kids=[kid])
+    if not found:
+        raise UnknownKey(f"no key {kid} is enrolled", kid=kid)
+    if found[0].role != "auditor":
+        raise NotAnAuditorKey(f"key {kid} is a {found[0].role} key, not an auditor's")
+    gone = uow.connection.execute(delete(AUDITOR_GRANTS).where(AUDITOR_GRANTS.c.kid == kid))
+    if not gone.rowcount:
+        return False
+    record_act(uow, "auditor.close", kid)
+    return True
 
 
 def admit(uow: LedgerUnitOfWork, *, key: Key, now: int) -> Grant:

@@ -7,7 +7,7 @@ is wrong (`line`, counting from 1) so a treasurer can fix or report it.
 
 from __future__ import annotations
 
-from ledger.errors import NotAuthorized, SouError
+from ledger.errors import FormatError, NotAuthorized, SouError
 from merchants.errors import InvalidIban
 
 __all__ = ["InvalidIban"]  # one IBAN error for the whole service, from merchants.iban
@@ -47,6 +47,49 @@ class BankConversionNotAtOffice(AssociationError):
 class BankAccountNotConfigured(AssociationError):
     title = "The association's reserve bank account is not configured (SOU_RESERVE_IBAN)."
     code = "bank-account-not-configured"
+
+
+# --- memberships ----------------------------------------------------------------------------
+
+
+class MembershipError(AssociationError):
+    title = "The membership fee cannot be recorded so."
+    code = "membership-error"
+
+
+class MembershipFeeNotSet(MembershipError):
+    title = "No membership fee is set for this year and category."
+    code = "membership-fee-not-set"
+
+
+class MembershipAlreadyPaid(MembershipError):
+    title = "This member's fee for this year is already recorded."
+    code = "membership-already-paid"
+
+
+class MembershipCategoryMismatch(MembershipError):
+    title = "This category is not this kind of account's (merchant: a shop; resident, reduced)."
+    code = "membership-category-mismatch"
+
+
+class MembershipTransferInvalid(MembershipError):
+    title = "The entry is not a transfer of exactly the fee from the member to the association."
+    code = "membership-transfer-invalid"
+
+
+class MembershipTransferUsed(MembershipError):
+    title = "This transfer already paid another membership fee."
+    code = "membership-transfer-used"
+
+
+class UnknownMembershipReceipt(MembershipError):
+    title = "No membership receipt has this number."
+    code = "unknown-membership-receipt"
+
+
+class MembershipLapsed(MembershipError):
+    title = "The association refuses conversions to a member whose fee for this year is unpaid."
+    code = "membership-lapsed"
 
 
 # --- bank statements ----------------------------------------------------------------------
@@ -201,3 +244,31 @@ class AuditAccessNotGranted(AuditorError, NotAuthorized):
 class AuditAccessExpired(AuditorError, NotAuthorized):
     title = "This auditor key's access window is over (or has not begun)."
     code = "audit-access-expired"
+
+
+# --- the members' register ------------------------------------------------------------------
+
+
+class MemberError(AssociationError):
+    title = "The members' register refused the change."
+    code = "member-error"
+
+
+class InvalidMemberDetails(MemberError, FormatError):
+    title = "A member's name is 1 to 140 characters; a contact is an email address or a phone."
+    code = "invalid-member-details"
+
+
+class AccountNotEmpty(MemberError):
+    title = "The account still holds units: reconvert them or give them to the association first."
+    code = "account-not-empty"
+
+
+class MalformedMemberFile(MemberError, FormatError):
+    title = "The members' file cannot be read: a CSV or XLSX file with a header row is expected."
+    code = "malformed-member-file"
+
+
+class MemberImportRefused(MemberError):
+    title = "Lines of the members' file are in error (see the preview); nothing was written."
+    code = "member-import-refused"

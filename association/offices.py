@@ -27,6 +27,7 @@ from association.errors import (
     BankConversionNotAtOffice,
     NotAnOfficeOperation,
 )
+from association.memberships import check_conversion
 from association.rf import format_rf, rf_reference
 from association.tables import NOTE_DELIVERIES
 from association.text import checked_note
@@ -54,6 +55,8 @@ def record_office_operation(uow: LedgerUnitOfWork, *, record: SignedRecord, now:
             "a bank conversion is recorded by the treasurer, against the bank statement line "
             "showing the euros received"
         )
+    if record.type == "conversion":
+        check_conversion(uow, to=int(record.record["to"]), now=now)
     return post_record(uow, record=record, now=now)
 
 

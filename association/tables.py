@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -150,6 +151,58 @@ class NoteDelivery(TableBase):
     recorded: Mapped[int] = mapped_column(BigInteger)
 
 
+class MembershipFee(TableBase):
+    """The membership fee of one year and category, in euro cents, set by the treasurer."""
+
+    __tablename__ = "membership_fees"
+    __table_args__ = (
+        CheckConstraint("category IN ('resident', 'merchant', 'reduced')", name="category"),
+        CheckConstraint("amount > 0", name="amount"),
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category: Mapped[str] = mapped_column(String(10), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class MembershipPayment(TableBase):
+    """A member's fee for a year, numbered as its receipt: paid in euros at an office (the
+    association's own funds, not the reserve: nothing in the log), or in the currency by a
+    signed transfer to the association's account, whose entry it names (once)."""
+
+    __tablename__ = "membership_payments"
+    __table_args__ = (
+        CheckConstraint("category IN ('resident', 'merchant', 'reduced')", name="category"),
+        CheckConstraint("method IN ('euros', 'currency')", name="method"),
+        CheckConstraint("amount > 0", name="amount"),
+        CheckConstraint("(method = 'currency') = (entry IS NOT NULL)", name="entry_method"),
+        UniqueConstraint("account", "year"),
+    )
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    account: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT"), index=True
+    )
+    year: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(10))
+    entry: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("entries.idx", ondelete="RESTRICT"), unique=True
+    )
+    office: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT")
+    )
+    at: Mapped[int] = mapped_column(BigInteger)
+    by: Mapped[str] = mapped_column(String(80))  # the actor: `key <kid> (<role>)`, `shell:…`
+
+
+class AssociationSetting(TableBase):
+    """One of the association's rules, by name (`refuse_conversions_to_lapsed`: on or off)."""
+
+    __tablename__ = "association_settings"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 def _table(model: type[TableBase]) -> Table:
     return cast(Table, model.__table__)
 
@@ -161,3 +214,6 @@ RESERVE_STATEMENTS = _table(ReserveStatementRow)
 AUDITOR_GRANTS = _table(AuditorGrant)
 AUDITOR_VISITS = _table(AuditorVisit)
 NOTE_DELIVERIES = _table(NoteDelivery)
+MEMBERSHIP_FEES = _table(MembershipFee)
+MEMBERSHIP_PAYMENTS = _table(MembershipPayment)
+ASSOCIATION_SETTINGS = _table(AssociationSetting)

@@ -9,6 +9,7 @@ the log, and they are used once.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from ledger.domain.ledger_key import rotation_message
 from ledger.errors import (
     AccountNotOpen,
     AccountQuarantined,
+    ConsentRequired,
     EnrolmentError,
     InvalidTransfer,
     NotAuthorized,
@@ -52,6 +54,12 @@ A = ACCOUNTS
 CODES = ENROLMENT_CODES
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a counter
 CODE_TTL = 7 * 24 * 3600
+# a code shown as a QR code on the office's tablet is scanned there and then: a quarter of an
+# hour is enough, and a photo of the screen is worth nothing afterwards
+QR_CODE_TTL = 15 * 60
+# the version (date) of the privacy notice (docs/PRIVACY.md) a member accepts at opening
+PRIVACY_NOTICE = "2026-12-07"
+IDENTITY_DOCUMENTS = ("identity-card", "passport", "residence-permit", "other")
 
 
 def _sign_ledger_record(uow: LedgerUnitOfWork, fields: dict[str, object], now: int) -> Posted:
@@ -351,7 +359,12 @@ class LostPhone:
 
 
 def lost_phone(
-    uow: LedgerUnitOfWork, *, account: int, now: int, issued_by: str | None = None
+    uow: LedgerUnitOfWork,
+    *,
+    account: int,
+    now: int,
+    issued_by: str | None = None,
+    ttl: int = CODE_TTL,
 ) -> LostPhone:
     """A resident lost their phone: every active key of their account is revoked (signed
     records stay valid, the balance and history stay the account's) and a one-time code
@@ -368,6 +381,65 @@ def lost_phone(
     ]
     for kid in active:
         revoke_key(uow, kid=kid, now=now, by=issued_by)
-    code = issue_enrolment_code(uow, account=account, role="resident", now=now, issued_by=issued_by)
+    code = issue_enrolment_code(
+        uow, account=account, role="resident", now=now, issued_by=issued_by, ttl=ttl
+    )
     record_act(uow, "key.lost-phone", account, {"revoked": active})
-    return LostPhone(active, code, now + CODE_TTL)
+    return LostPhone(active, code, now + ttl)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    number: int
+    code: str  # the one-time enrolment code of the member's phone
+    expires: int  # Unix seconds
+
+
+def open_member_account(
+    uow: LedgerUnitOfWork,
+    *,
+    name: str,
+    contact: str | None,
+    consent: bool,
+    now: int,
+    issued_by: str | None = None,
+) -> Opened:
+    """A resident's account opened at the office: the holder's name and contact (beside the
+    log, erasable), their acceptance of the privacy notice (an act naming its version), and a
+    short-lived code that enrols their phone from the tablet's QR code. Without consent nothing
+    is written. The caller commits."""
+    if consent is not True:
+        raise ConsentRequired("the member must accept the privacy notice first")
+    number = open_account(uow, kind="resident", now=now, holder_name=name)
+    if contact:
+        detail = json.dumps({"contact": contact}, ensure_ascii=False, sort_keys=True)
+        uow.connection.execute(
+            update(HOLDERS).where(HOLDERS.c.account == number).values(detail=detail)
+        )
+    record_act(uow, "account.consent", number, {"privacy_notice": PRIVACY_NOTICE})
+    code = issue_enrolment_code(
+        uow, account=number, role="resident", now=now, issued_by=issued_by, ttl=QR_CODE_TTL
+    )
+    return Opened(number, code, now + QR_CODE_TTL)
+
+
+def recover_account(
+    uow: LedgerUnitOfWork,
+    *,
+    account: int,
+    identity_check: str,
+    now: int,
+    note: str | None = None,
+    issued_by: str | None = None,
+) -> LostPhone:
+    """A member who lost every device, recovered at the office once the volunteer has seen an
+    identity document (its kind is recorded, never its number): the lost phone's flow, with a
+    short-lived code for the tablet's QR code. The caller commits."""
+    if identity_check not in IDENTITY_DOCUMENTS:
+        raise ValueError(f"unknown identity document kind {identity_check!r}")
+    done = lost_phone(uow, account=account, now=now, issued_by=issued_by, ttl=QR_CODE_TTL)
+    detail: dict[str, object] = {"identity_check": identity_check, "revoked": done.revoked}
+    if note:
+        detail["note"] = note
+    record_act(uow, "account.recover", account, detail)
+    return done

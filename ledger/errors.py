@@ -163,6 +163,11 @@ class EnrolmentError(LedgerError):
     code = "enrolment"
 
 
+class ConsentRequired(LedgerError):
+    title = "The member has not accepted the privacy notice: no account is opened without it."
+    code = "consent-required"
+
+
 class InvariantViolation(LedgerError):
     title = "A ledger invariant would not hold after this operation; nothing was written."
     code = "invariant-violation"

@@ -44,6 +44,27 @@ class HolderInfo:
     name: str
     detail: str | None
 
+    @property
+    def contact(self) -> str | None:
+        return contact_of(self.detail)
+
+
+def contact_of(detail: str | None) -> str | None:
+    """The contact (an email or a phone) in a holder's `detail`: a JSON object."""
+    if not detail:
+        return None
+    value = json.loads(detail).get("contact")
+    return value if isinstance(value, str) else None
+
+
+def detail_with(detail: str | None, contact: str | None) -> str | None:
+    """`detail` with its contact replaced (removed if None); None when nothing is left."""
+    fields = json.loads(detail) if detail else {}
+    fields.pop("contact", None)
+    if contact is not None:
+        fields["contact"] = contact
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True) if fields else None
+
 
 @dataclass(frozen=True, slots=True)
 class KeyInfo:

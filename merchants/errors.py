@@ -105,3 +105,8 @@ class FeeMismatch(ReconversionRefused):
 class UnknownBatch(MerchantError):
     title = "No payout batch has this number."
     code = "unknown-batch"
+
+
+class MerchantAlreadyDecided(MerchantError):
+    title = "The merchant's application has already been approved or refused."
+    code = "merchant-already-decided"

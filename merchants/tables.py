@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Integer,
     LargeBinary,
     SmallInteger,
     String,
@@ -57,6 +58,13 @@ class MerchantProfile(TableBase):
     membership_paid_until: Mapped[str | None] = mapped_column(String(10))  # YYYY-MM-DD
     applied: Mapped[int] = mapped_column(BigInteger)
     approved: Mapped[int | None] = mapped_column(BigInteger)
+    # a refused application stays `pending` here (the status check predates refusals): it
+    # is refused when `refused` is set, with the reason the treasurer gave
+    refused: Mapped[int | None] = mapped_column(BigInteger)
+    refusal_reason: Mapped[str | None] = mapped_column(String(280))
+    # where the directory's map shows it, as the treasurer confirmed it: microdegrees (WGS 84)
+    latitude_e6: Mapped[int | None] = mapped_column(Integer)
+    longitude_e6: Mapped[int | None] = mapped_column(Integer)
 
 
 class FeeRuleRow(TableBase):

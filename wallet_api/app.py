@@ -21,14 +21,18 @@ from wallet_api.ratelimit import AuthLimits, PayeeLimits
 from wallet_api.routes import (
     accounts,
     audit,
+    auditors,
     auth,
     bank_accounts,
     bank_statements,
     devices,
+    directory,
     fee_rules,
     keys,
     log,
+    member_register,
     members,
+    memberships,
     memos,
     merchants,
     office_operations,
@@ -42,6 +46,7 @@ from wallet_api.routes import (
     reserve_statements,
     transfers,
     transparency,
+    volunteers,
 )
 from wallet_api.routes import ledger as ledger_routes
 from wallet_api.selfcheck import SELF_CHECK_EVERY, SelfChecker
@@ -112,11 +117,14 @@ def create_app(
         accounts,
         payment_requests,
         merchants,
+        directory,
         keys,
         reconversions,
         fee_rules,
         payout_batches,
+        member_register,
         members,
+        memberships,
         memos,
         office_operations,
         offices,
@@ -126,6 +134,8 @@ def create_app(
         transparency,
         reserve_statements,
         audit,
+        auditors,
+        volunteers,
         reports,
     ):
         app.include_router(module.router)

@@ -16,6 +16,10 @@ MAX_REQUEST = 64 * 1024
 # Scripts, styles, fonts and connections only from the service itself. Images may also be
 # data: URLs (the API documentation's icons), which fetch nothing and run nothing.
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+# The two pages with a map (the directory at /annuaire, the association's console) set their
+# own policy, which also lets images come from OpenStreetMap's tile server, and nothing else.
+MAP_TILES = "https://tile.openstreetmap.org"
+MAP_CSP = CSP.replace("img-src 'self' data:", f"img-src 'self' data: {MAP_TILES}")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -23,6 +27,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 _RAW_HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+_CSP_NAME = b"content-security-policy"
+# for a response that carries its own policy (a page with a map): every other header
+_RAW_HEADERS_OWN_CSP = [h for h in _RAW_HEADERS if h[0] != _CSP_NAME]
 # Over HTTPS (as the trusted proxy says, `SOU_TRUSTED_PROXIES`): browsers keep to HTTPS
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
@@ -40,13 +47,19 @@ class Guard:
             await self.app(scope, receive, send)
             return
         started = False
-        headers = [*_RAW_HEADERS, _HSTS] if scope.get("scheme") == "https" else _RAW_HEADERS
+        https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", []), *headers]
+                own = list(message.get("headers", []))
+                ours = (
+                    _RAW_HEADERS_OWN_CSP
+                    if any(name.lower() == _CSP_NAME for name, _ in own)
+                    else _RAW_HEADERS
+                )
+                message["headers"] = [*own, *ours, *([_HSTS] if https else [])]
             await send(message)
 
         length = dict(scope["headers"]).get(b"content-length")

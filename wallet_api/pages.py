@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from wallet_api.guard import MAP_CSP
 from wallet_api.source import source_archive
 
 STATIC = Path(__file__).parent / "static"
@@ -39,6 +40,8 @@ TITLES = {
     "office": "Comptoir de change",
     "association": "Association",
     "evaluation": "Évaluation du pilote",
+    "directory": "Annuaire des commerçants",
+    "transparence": "Transparence",
 }
 INSTALL = (
     '  <link rel="manifest" href="/manifest.webmanifest">\n'
@@ -60,9 +63,15 @@ def _html(name: str) -> str:
     return head.replace("{{BODY}}", (STATIC / f"{name}.html").read_text(encoding="utf-8"))
 
 
+# The pages with a map also take its tiles from OpenStreetMap (wallet_api/guard.py's MAP_CSP).
+MAP_PAGES = {"directory", "association"}
+
+
 def _page(name: str, request: Request) -> HTMLResponse:
     source = html.escape(request.app.state.source_url, quote=True)
     body = _html(name).replace("{{SOU_SOURCE_URL}}", source)
+    if name in MAP_PAGES:
+        return HTMLResponse(body, headers={**HEADERS, "Content-Security-Policy": MAP_CSP})
     return HTMLResponse(body, headers=HEADERS)
 
 
@@ -71,8 +80,11 @@ def _page(name: str, request: Request) -> HTMLResponse:
 @router.get("/m/{number}")
 @router.get("/R/{code}")
 @router.get("/r/{code}")
+@router.get("/E/{code}")
+@router.get("/e/{code}")
 def wallet(request: Request) -> HTMLResponse:
-    """The wallet; on a QR code's address it opens the payment screen."""
+    """The wallet; on a QR code's address it opens the payment screen, or (`/E/<code>`, the
+    office tablet's) enrols this phone with the one-time code."""
     return _page("wallet", request)
 
 
@@ -97,6 +109,18 @@ def office(request: Request) -> HTMLResponse:
 def evaluation(request: Request) -> HTMLResponse:
     """The pilot's evaluation report, with its charts (treasurer and auditors)."""
     return _page("evaluation", request)
+
+
+@router.get("/transparence")
+def transparence(request: Request) -> HTMLResponse:
+    """The public transparency page: circulation, backing, coverage, twelve months' charts."""
+    return _page("transparence", request)
+
+
+@router.get("/annuaire")
+def directory(request: Request) -> HTMLResponse:
+    """The public directory of the merchants where one pays, with their map."""
+    return _page("directory", request)
 
 
 @router.get("/docs")

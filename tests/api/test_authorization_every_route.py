@@ -97,8 +97,31 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /v1/merchants/{shop}/profile": (frozenset({"merchant", "treasurer"}), None),
     "POST /v1/merchants/{shop}/approve": (TREASURER, None),
     "POST /v1/merchants/{shop}/membership": (TREASURER, {"paid_until": "2026-12-31"}),
+    "GET /v1/merchants?status=pending": (TREASURER, None),
+    "POST /v1/merchants/{shop}/refuse": (TREASURER, {"reason": "Hors du territoire"}),
+    "PATCH /v1/merchants/{shop}/card": (TREASURER, {"activity": "boulangerie"}),
+    "GET /v1/merchants/{shop}/tills": (TREASURER, None),
+    "POST /v1/merchants/{shop}/tills": (TREASURER, {"refund_limit": 20_00}),
+    "GET /v1/directory": (PUBLIC, None),
     "PUT /v1/fee-rules/business": (TREASURER, {"rate": 250}),
     "GET /v1/fee-rules": (PUBLIC, None),
+    # memberships: kept by the treasurer, recorded by the offices' agents; a member reads
+    # their own status and receipts (a receipt of theirs only: an unknown one is refused)
+    "GET /v1/memberships/fees": (frozenset({"agent", "treasurer"}), None),
+    "PUT /v1/memberships/fees": (TREASURER, {"year": 2026, "resident": 1200}),
+    "POST /v1/memberships/payments": (
+        frozenset({"agent", "treasurer"}),
+        {"account": 1, "year": 2026, "category": "resident", "method": "euros"},
+    ),
+    "GET /v1/memberships/members?status=lapsed": (frozenset({"agent", "treasurer"}), None),
+    "GET /v1/memberships/members/{alice}": (
+        frozenset({"resident", "agent", "treasurer"}),
+        None,
+    ),
+    "GET /v1/memberships/receipts/1/receipt.html": (frozenset({"agent", "treasurer"}), None),
+    "GET /v1/memberships/reminders?days=30": (frozenset({"agent", "treasurer"}), None),
+    "GET /v1/memberships/settings": (TREASURER, None),
+    "PUT /v1/memberships/settings": (TREASURER, {"refuse_conversions_to_lapsed": False}),
     "GET /v1/reconversions/waiting": (READERS, None),
     "POST /v1/payout-batches": (TREASURER, {"payouts": [{}]}),
     "GET /v1/payout-batches/1": (READERS, None),
@@ -134,10 +157,21 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /v1/audit/journal.csv": (READERS, None),
     "GET /v1/audit/visits": (TREASURER, None),
     "GET /v1/audit/acts": (READERS, None),
+    "GET /v1/auditors": (TREASURER, None),
+    "POST /v1/auditors/{phone}/grant": (TREASURER, {"days": 30}),
+    "POST /v1/auditors/{phone}/close": (TREASURER, None),
     # a member's own data: the member and the treasurer (a resident's account here)
     "GET /v1/members/{alice}/export": (frozenset({"resident", "treasurer"}), None),
     "GET /v1/members/{alice}/export.html": (frozenset({"resident", "treasurer"}), None),
     "POST /v1/members/{alice}/erase": (TREASURER, None),
+    "GET /v1/volunteers": (TREASURER, None),
+    "POST /v1/volunteers": (TREASURER, {"role": "treasurer"}),
+    "GET /v1/members?q=a": (frozenset({"agent", "treasurer"}), None),
+    "GET /v1/members/{alice}": (frozenset({"agent", "treasurer"}), None),
+    "PATCH /v1/members/{alice}": (frozenset({"agent", "treasurer"}), {}),
+    "POST /v1/members/{alice}/close": (frozenset({"agent", "treasurer"}), None),
+    "POST /v1/members/import/preview": (TREASURER, None),
+    "POST /v1/members/import": (TREASURER, None),
     "POST /v1/memos/1/erase": (TREASURER, None),
     "GET /v1/reports/evaluation": (READERS, None),
     "GET /v1/reports/evaluation.csv": (READERS, None),
@@ -145,6 +179,16 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "GET /v1/accounts/{alice}/devices": (frozenset({"resident", "agent", "treasurer"}), None),
     "POST /v1/accounts/{alice}/devices/{phone}/revoke": (frozenset({"agent", "treasurer"}), None),
     "POST /v1/accounts/{alice}/lost-phone": (frozenset({"agent", "treasurer"}), None),
+    # an account opened at the office, its phone's QR code, a member recovered there
+    "POST /v1/accounts": (
+        frozenset({"agent", "treasurer"}),
+        {"kind": "resident", "name": "Camille Martin", "consent": True},
+    ),
+    "GET /v1/enrolment-codes/{code}/qr.png": (frozenset({"agent", "treasurer"}), None),
+    "POST /v1/accounts/{alice}/recover": (
+        frozenset({"agent", "treasurer"}),
+        {"identity_check": "passport"},
+    ),
 }
 
 
@@ -211,6 +255,7 @@ def test_each_caller_is_let_in_or_refused_as_the_table_says(
             shop=cast.shop.number,
             payreq=cast.payreq,
             office=world.office.number,
+            code="ABCD-EFGH-JKLM",
         )
         if isinstance(body, dict) and body.get("account") == 0:
             body = {**body, "account": cast.shop.number}

@@ -2,7 +2,9 @@
 sees a merchant's; the holder's history, own entries with their proofs, and how to top it up
 by bank transfer (the reserve's account and the member's reference, or its EPC QR code); its
 devices, as the holder and the office see them, revoked one by one or all at once when a phone
-is lost (a new one is enrolled with a one-time code: the account, balance and history stay)."""
+is lost (a new one is enrolled with a one-time code: the account, balance and history stay).
+A resident's account is opened at the office, their phone enrolled from the QR code of a
+short-lived code (`/E/{code}`), and a member who lost every device recovered there."""
 
 from __future__ import annotations
 
@@ -16,7 +18,13 @@ from association.epc_qr import epc_qr_png, epc_qr_svg
 from association.offices import TopUp, top_up
 from ledger import queries, transparency
 from ledger.accounts import Key
-from ledger.admin import account_devices, lost_phone, revoke_key
+from ledger.admin import (
+    account_devices,
+    lost_phone,
+    open_member_account,
+    recover_account,
+    revoke_key,
+)
 from ledger.errors import AuthenticationError, NotAuthorized
 from ledger.ports import LedgerUnitOfWork
 from ledger.records import format_time
@@ -25,18 +33,23 @@ from wallet_api import access
 from wallet_api.body import LimitedRoute
 from wallet_api.deps import OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.ratelimit import PayeeLimits
-from wallet_api.responses import MEDIA
+from wallet_api.responses import MEDIA, qr_image
 from wallet_api.schemas.accounts import (
     AccountDeviceOut,
     AccountDevicesOut,
     AccountOut,
     DeviceRevokedOut,
+    EnrolmentOut,
     HistoryItemOut,
     HistoryOut,
     LostPhoneOut,
+    OpenAccountIn,
+    OpenedAccountOut,
     OwnEntriesOut,
     OwnEntryOut,
     PayeeOut,
+    RecoveredOut,
+    RecoverIn,
     TopUpOut,
 )
 from wallet_api.schemas.common import AccountNumber, ImageFormat
@@ -48,7 +61,8 @@ router = APIRouter(route_class=LimitedRoute, prefix="/v1")
 def get_account(
     number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice
 ) -> AccountOut:
-    """The holder's own account with its balance, or a merchant's public card."""
+    """The holder's own account with its balance, or a merchant's or the association's public
+    card (a member pays the association its membership fee, or their balance before closing)."""
     view = queries.account_view(uow, number=number)
     if device is not None and device.account == number:
         return AccountOut(
@@ -59,7 +73,7 @@ def get_account(
             status=view.status,
             balance=view.balance,
         )
-    if view.kind == "merchant":
+    if view.kind in ("merchant", "association"):
         return AccountOut(
             number=str(view.number),
             kind=view.kind,
@@ -311,3 +325,87 @@ def post_lost_phone(
         enrolment_code=done.code,
         expires=format_time(done.expires),
     )
+
+
+def _agent_or_treasurer(device: Key | None) -> Key:
+    key = access.signed_in(device)
+    if key.role not in ("agent", "treasurer"):
+        raise NotAuthorized("only an office agent or the treasurer may do this")
+    return key
+
+
+def enrolment_url(host: str, code: str) -> str:
+    """The wallet's address that enrols a phone with `code` (upper case in the QR code)."""
+    return f"https://{host}/E/{code}"
+
+
+def _enrolment(uow: LedgerUnitOfWork, code: str, expires: int) -> EnrolmentOut:
+    return EnrolmentOut(
+        code=code, expires_at=format_time(expires), url=enrolment_url(uow.ledger.host, code)
+    )
+
+
+@router.post("/accounts", status_code=201, tags=["accounts"])
+def post_account(
+    body: OpenAccountIn, uow: UnitOfWorkDep, device: OptionalDevice
+) -> OpenedAccountOut:
+    """Opens a resident's account at the office (an agent, or the treasurer): the holder's name
+    and contact, their consent to the privacy notice (`consent-required` without it: nothing
+    is written), and a one-time enrolment code valid 15 minutes, with the wallet's address
+    (`/E/{code}`) that the tablet shows as a QR code for the member's phone to scan."""
+    actor = _agent_or_treasurer(device)
+    opened = open_member_account(
+        uow,
+        name=body.name,
+        contact=body.contact,
+        consent=body.consent,
+        now=uow.ledger.clock(),
+        issued_by=actor.kid,
+    )
+    uow.commit()
+    return OpenedAccountOut(
+        number=str(opened.number), enrolment=_enrolment(uow, opened.code, opened.expires)
+    )
+
+
+@router.post("/accounts/{number}/recover", tags=["accounts"])
+def post_recover(
+    number: AccountNumber, body: RecoverIn, uow: UnitOfWorkDep, device: OptionalDevice
+) -> RecoveredOut:
+    """A member who lost every device, at the office: the agent (or the treasurer) records the
+    kind of identity document seen (never its number), every active key is revoked and a
+    one-time code valid 15 minutes enrols the new phone; balance and history are kept."""
+    actor = _office_or_treasurer(uow, device, number)
+    done = recover_account(
+        uow,
+        account=number,
+        identity_check=body.identity_check,
+        note=body.note,
+        now=uow.ledger.clock(),
+        issued_by=actor.kid,
+    )
+    uow.commit()
+    return RecoveredOut(
+        account=str(number),
+        revoked=done.revoked,
+        enrolment=_enrolment(uow, done.code, done.expires),
+    )
+
+
+@router.get("/enrolment-codes/{code}/qr.{image_format}", response_class=Response, tags=["accounts"])
+def get_enrolment_qr(
+    image_format: ImageFormat,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    code: str = Path(
+        pattern="^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$",
+        description="a one-time enrolment code",
+    ),
+) -> Response:
+    """The QR code of the wallet's address that enrols with `code`, for the office's tablet to
+    show: only to an agent or the treasurer, who already hold the code. It encodes the address
+    and nothing else, without looking the code up (it says nothing of whether it is valid)."""
+    _agent_or_treasurer(device)
+    response = qr_image(enrolment_url(uow.ledger.host, code).upper(), image_format)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,4 +1,6 @@
-"""`/v1/merchants/…`: a merchant's application, approval and profile (the treasurer's), its
+"""`/v1/merchants/…`: a merchant's application, its review (approved, or refused with a
+reason), its profile and card (the treasurer's, each edit an act), its tills and their
+refund limits, its
 static QR code and sticker (public), and its business days: today's takings, statements,
 closing, exports.
 
@@ -23,12 +25,18 @@ from merchants.exports import day_lines_csv, day_statement_pdf, takings_csv
 from merchants.payment_requests import static_merchant_url
 from merchants.profiles import (
     Application,
+    CardChange,
     Profile,
+    applications,
     apply_merchant,
     approve_merchant,
+    edit_card,
     entrepreneurs,
     merchant_profile,
+    new_till_code,
     record_membership,
+    refuse_merchant,
+    tills,
 )
 from merchants.qr import sticker_pdf
 from wallet_api import access
@@ -38,6 +46,10 @@ from wallet_api.responses import qr_image
 from wallet_api.schemas.common import AccountNumber, ImageFormat
 from wallet_api.schemas.merchants import (
     ApplicationIn,
+    ApplicationOut,
+    ApplicationsOut,
+    CardIn,
+    CardOut,
     ConsolidatedOut,
     DayClosedOut,
     DayOut,
@@ -47,7 +59,12 @@ from wallet_api.schemas.merchants import (
     LineOut,
     MembershipIn,
     MerchantOut,
+    RefusalIn,
+    TillCodeIn,
+    TillCodeOut,
+    TillKeyOut,
     TillOut,
+    TillsOut,
 )
 
 router = APIRouter(route_class=LimitedRoute, prefix="/v1")
@@ -69,6 +86,11 @@ def _merchant_out(p: Profile) -> MerchantOut:
         membership_paid_until=p.membership_paid_until.isoformat()
         if p.membership_paid_until
         else None,
+        decision=p.decision,
+        applied=format_time(p.applied),
+        refusal_reason=p.refusal_reason,
+        latitude_e6=p.latitude_e6,
+        longitude_e6=p.longitude_e6,
     )
 
 
@@ -98,6 +120,97 @@ def approve(number: AccountNumber, uow: UnitOfWorkDep, device: OptionalDevice) -
     approve_merchant(uow, account=number, now=uow.ledger.clock())
     uow.commit()
     return _merchant_out(merchant_profile(uow, account=number))
+
+
+@router.get("/merchants", tags=["association"])
+def list_applications(
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    status: Annotated[
+        str, Query(pattern="^(pending|approved|refused)$", description="where they stand")
+    ] = "pending",
+) -> ApplicationsOut:
+    """The merchants whose application is pending, approved or refused (the treasurer's)."""
+    access.treasurer(device)
+    return ApplicationsOut(
+        status=status,
+        applications=[
+            ApplicationOut(
+                account=str(p.account),
+                legal_name=p.legal_name,
+                kind=p.kind,
+                activity=p.activity,
+                address=p.address,
+                applied=format_time(p.applied),
+                decision=p.decision,
+                refusal_reason=p.refusal_reason,
+            )
+            for p in applications(uow, decision=status)
+        ],
+    )
+
+
+@router.post("/merchants/{number}/refuse", tags=["association"])
+def refuse(
+    number: AccountNumber, body: RefusalIn, uow: UnitOfWorkDep, device: OptionalDevice
+) -> MerchantOut:
+    """The treasurer refuses a pending application, with the reason the applicant is told."""
+    access.treasurer(device)
+    refuse_merchant(uow, account=number, reason=body.reason, now=uow.ledger.clock())
+    uow.commit()
+    return _merchant_out(merchant_profile(uow, account=number))
+
+
+@router.patch("/merchants/{number}/card", tags=["association"])
+def card(
+    number: AccountNumber, body: CardIn, uow: UnitOfWorkDep, device: OptionalDevice
+) -> CardOut:
+    """Changes the merchant's card (address, activity, IBAN, closing time, the map's
+    coordinates): one `merchant.card` act lists each field changed, old → new."""
+    access.treasurer(device)
+    detail = edit_card(uow, account=number, change=CardChange(**body.model_dump()))
+    uow.commit()
+    changed = detail.get("changed", {})
+    assert isinstance(changed, dict)
+    return CardOut(merchant=_merchant_out(merchant_profile(uow, account=number)), changed=changed)
+
+
+@router.get("/merchants/{number}/tills", tags=["association"])
+def get_tills(number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice) -> TillsOut:
+    """The merchant's tills (cashier keys), each with the refund limit its key record signs;
+    revoke one with `POST /v1/accounts/{number}/devices/{kid}/revoke`."""
+    access.treasurer(device)
+    return TillsOut(
+        account=str(number),
+        tills=[
+            TillKeyOut(
+                kid=t.kid,
+                label=t.label,
+                status=t.status,
+                refund_limit=t.refund_limit,
+                enrolled=format_time(t.enrolled),
+            )
+            for t in tills(uow, account=number)
+        ],
+    )
+
+
+@router.post("/merchants/{number}/tills", status_code=201, tags=["association"])
+def post_till_code(
+    number: AccountNumber, body: TillCodeIn, uow: UnitOfWorkDep, device: OptionalDevice
+) -> TillCodeOut:
+    """A one-time code that enrols a new till with this refund limit (cents a day): a till's
+    limit is signed in its key record, so a new limit is a new till, and the old is revoked."""
+    actor = access.treasurer(device)
+    code = new_till_code(
+        uow,
+        account=number,
+        refund_limit=body.refund_limit,
+        now=uow.ledger.clock(),
+        issued_by=actor.kid,
+    )
+    uow.commit()
+    return TillCodeOut(account=str(number), enrolment_code=code, refund_limit=body.refund_limit)
 
 
 @router.post("/merchants/{number}/membership", tags=["association"])

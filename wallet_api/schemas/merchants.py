@@ -37,6 +37,72 @@ class MerchantOut(Out):
     status: str
     closing_minutes: int
     membership_paid_until: str | None
+    decision: str = Field(description="`pending`, `approved` or `refused`")
+    applied: str = Field(description="when the application was registered")
+    refusal_reason: str | None
+    latitude_e6: int | None = Field(description="the map's latitude, in microdegrees")
+    longitude_e6: int | None = Field(description="the map's longitude, in microdegrees")
+
+
+class ApplicationOut(Out):
+    account: str
+    legal_name: str
+    kind: str
+    activity: str
+    address: str
+    applied: str
+    decision: str
+    refusal_reason: str | None
+
+
+class ApplicationsOut(Out):
+    status: str
+    applications: list[ApplicationOut]
+
+
+class RefusalIn(In):
+    reason: str = Field(min_length=1, max_length=280, description="said to the applicant")
+
+
+class CardIn(In):
+    """The fields to change; those left out stay as they are."""
+
+    address: str | None = Field(default=None, min_length=1, max_length=1000)
+    activity: str | None = Field(default=None, min_length=1, max_length=140)
+    iban: str | None = Field(default=None, min_length=15, max_length=64)
+    bic: str | None = Field(default=None, max_length=20)
+    closing_minutes: int | None = Field(default=None, ge=0, le=1439)
+    latitude_e6: int | None = Field(default=None, ge=-90_000_000, le=90_000_000)
+    longitude_e6: int | None = Field(default=None, ge=-180_000_000, le=180_000_000)
+    clear_position: bool = Field(default=False, description="remove the map's coordinates")
+
+
+class CardOut(Out):
+    merchant: MerchantOut
+    changed: dict[str, Any] = Field(description="each field changed: `from` and `to`")
+
+
+class TillKeyOut(Out):
+    kid: str
+    label: str | None
+    status: str
+    refund_limit: int | None = Field(description="cents a day, signed in the till's key record")
+    enrolled: str
+
+
+class TillsOut(Out):
+    account: str
+    tills: list[TillKeyOut]
+
+
+class TillCodeIn(In):
+    refund_limit: int = Field(ge=0, le=10**9, description="cents a day")
+
+
+class TillCodeOut(Out):
+    account: str
+    enrolment_code: str
+    refund_limit: int
 
 
 class MembershipIn(In):

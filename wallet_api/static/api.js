@@ -47,3 +47,31 @@ export async function api(path, { method = "GET", body, token } = {}) {
   if (!response.ok) throw new Problem(response.status, data);
   return data;
 }
+
+/** Posts a file as the raw body (a bank statement, a members' spreadsheet). */
+export async function postFile(path, file, token) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: {
+        accept: "application/json",
+        "content-type": "application/octet-stream",
+        authorization: `Bearer ${token}`,
+      },
+      body: file,
+      cache: "no-store",
+    });
+  } catch {
+    throw new Problem(0, { type: `${PREFIX}network`, detail: "" });
+  }
+  const text = await response.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) throw new Problem(response.status, data);
+  return data;
+}

@@ -7,14 +7,21 @@ import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
 import { addWords, language, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatCents, parseAmount } from "./money.js";
+import { setUpRegister } from "./member-register.js";
+import { setUpVolunteers } from "./console-volunteers.js";
+import { setUpBankImport } from "./console-bank.js";
 import { operationRecord, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
+import { setUpPayouts } from "./console-payouts.js";
+import { setUpMerchants } from "./console-merchants.js";
+import { renderConsoleMemberships, setUpConsoleMemberships } from "./console-memberships.js";
 
 const SLOT = "association";
 // This page's own words; the shared ones (enrolment, errors, problems) are i18n.js's.
 const TEXT = {
   fr: {
     title: "Console de l’association",
+    "nav.heading": "Sur cette page",
     acts: "Qui a fait quoi",
     member: "Les données d’un membre",
     "member-number": "N° de compte du membre",
@@ -29,15 +36,21 @@ const TEXT = {
     "acts.on": "Sur",
     "act.account.open": "Compte ouvert",
     "act.account.status": "Statut d’un compte changé",
+    "act.account.consent": "Notice de confidentialité acceptée",
+    "act.account.recover": "Compte récupéré au comptoir (identité vérifiée)",
     "act.key.code": "Code d’enrôlement émis",
     "act.key.revoke": "Appareil révoqué",
+    "act.key.lost-phone": "Téléphone perdu : appareils révoqués",
     "act.fee_rule.set": "Commission fixée",
     "act.merchant.approve": "Commerçant agréé",
+    "act.merchant.refuse": "Demande de commerçant refusée",
+    "act.merchant.card": "Fiche d’un commerçant modifiée",
     "act.merchant.membership": "Adhésion enregistrée",
     "act.merchant.closing": "Heure de clôture changée",
     "act.payouts.approve": "Reconversions approuvées",
     "act.payouts.executed": "Virements exécutés",
     "act.auditor.grant": "Accès d’un auditeur ouvert",
+    "act.auditor.close": "Accès d’un auditeur fermé",
     "act.bank.account": "Compte bancaire enregistré",
     "act.bank.import": "Relevé bancaire importé",
     "act.bank.match": "Ligne de relevé rapprochée",
@@ -46,7 +59,13 @@ const TEXT = {
     "act.reserve.cosign": "État de la réserve cosigné",
     "act.office.notes": "Billets livrés à un comptoir",
     "act.member.erase": "Données d’un membre effacées",
+    "act.member.edit": "Fiche d’un membre corrigée",
+    "act.member.close": "Compte d’un membre clos",
+    "act.member.import": "Membres importés d’un fichier",
     "act.memo.erase": "Mémo d’un paiement effacé",
+    "act.membership.fee": "Cotisation d’adhésion fixée",
+    "act.membership.payment": "Cotisation d’adhésion reçue",
+    "act.membership.setting": "Règle d’adhésion changée",
     "memo-entry": "N° d’écriture du mémo (voir ses données)",
     "memo-erase": "Effacer ce mémo",
     "memo-confirm": "Effacer le mémo de l’écriture n° {entry} ? Le texte ne pourra pas être rétabli.",
@@ -105,6 +124,7 @@ const TEXT = {
   },
   en: {
     title: "Association console",
+    "nav.heading": "On this page",
     reserve: "Reserve",
     offices: "Exchange offices",
     stock: "Notes in stock: received from the association, less issued, plus taken back (inventory, beside the ledger). A negative stock means notes issued that no delivery accounts for.",
@@ -124,15 +144,21 @@ const TEXT = {
     "acts.on": "On",
     "act.account.open": "Account opened",
     "act.account.status": "Account status changed",
+    "act.account.consent": "Privacy notice accepted",
+    "act.account.recover": "Account recovered at the office (identity checked)",
     "act.key.code": "Enrolment code issued",
     "act.key.revoke": "Device revoked",
+    "act.key.lost-phone": "Lost phone: devices revoked",
     "act.fee_rule.set": "Fee set",
     "act.merchant.approve": "Merchant approved",
+    "act.merchant.refuse": "Merchant application refused",
+    "act.merchant.card": "A merchant’s card changed",
     "act.merchant.membership": "Membership recorded",
     "act.merchant.closing": "Closing time changed",
     "act.payouts.approve": "Reconversions approved",
     "act.payouts.executed": "Transfers executed",
     "act.auditor.grant": "Auditor access opened",
+    "act.auditor.close": "Auditor access closed",
     "act.bank.account": "Bank account registered",
     "act.bank.import": "Bank statement imported",
     "act.bank.match": "Statement line matched",
@@ -141,7 +167,13 @@ const TEXT = {
     "act.reserve.cosign": "Reserve statement cosigned",
     "act.office.notes": "Notes delivered to an office",
     "act.member.erase": "A member’s data erased",
+    "act.member.edit": "A member’s record corrected",
+    "act.member.close": "A member’s account closed",
+    "act.member.import": "Members imported from a file",
     "act.memo.erase": "A payment’s memo erased",
+    "act.membership.fee": "Membership fee set",
+    "act.membership.payment": "Membership fee received",
+    "act.membership.setting": "Membership rule changed",
     "memo-entry": "Entry number of the memo (see their data)",
     "memo-erase": "Erase this memo",
     "memo-confirm": "Erase the memo of entry {entry}? The text cannot be brought back.",
@@ -552,7 +584,10 @@ async function main() {
   setUpLanguage();
   setUpMessages();
   setUpForget(SLOT);
-  onLanguage(render);
+  onLanguage(() => {
+    render();
+    renderConsoleMemberships();
+  });
   $("notes-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("notes-form").querySelector("button"), recordNotes);
@@ -574,7 +609,33 @@ async function main() {
     $("publish-form").hidden = device.role !== "treasurer";
     $("notes-form").hidden = device.role !== "treasurer";
     $("member-form").hidden = device.role !== "treasurer";
+    $("register").hidden = device.role !== "treasurer";
+    if (device.role === "treasurer") {
+      setUpRegister({
+        getToken: (renew) => readingToken(SLOT, device, ledger.host, { renew }),
+        currency: ledger.currency,
+        canImport: true,
+      });
+      setUpBankImport({ getToken: () => readingToken(SLOT, device, ledger.host), reload: load });
+      document.addEventListener("sou:member", (event) => {
+        $("member-number").value = event.detail.number;
+      });
+      await setUpConsoleMemberships(() => readingToken(SLOT, device, ledger.host));
+    }
     await load();
+    if (device.role === "treasurer") {
+      await setUpVolunteers({
+        getToken: (renew) => readingToken(SLOT, device, ledger.host, { renew }),
+        offices: figures.offices,
+      });
+    }
+    await setUpPayouts({ ledger, device, token: () => readingToken(SLOT, device, ledger.host), reload: load });
+    await setUpMerchants({ device, token: () => readingToken(SLOT, device, ledger.host), reload: load });
+    // the page's own table of contents lists only what this role sees
+    for (const link of document.querySelectorAll("#console-nav a")) {
+      const target = document.querySelector(link.getAttribute("href"));
+      link.parentElement.hidden = !target || target.closest("[hidden]") !== null;
+    }
   } catch (error) {
     showError(error);
   }

@@ -9,8 +9,11 @@
 import { Problem, api, serverNow } from "./api.js";
 import { readingToken } from "./device.js";
 import { ensureDevice, setUpForget } from "./enrolment.js";
+import { setUpAccounts } from "./office-accounts.js";
+import { setUpRegister } from "./member-register.js";
 import { addWords, language, onLanguage, setUpLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
+import { renderOfficeMemberships, setUpOfficeMemberships } from "./office-memberships.js";
 import { lookUpPayee } from "./payee.js";
 import { operationRecord, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
@@ -354,7 +357,19 @@ async function lostPhone() {
   await loadMember(member.number);
 }
 
+/** A member picked in the register: their number in the counter's forms, their devices shown. */
+function pickMember(number) {
+  for (const id of ["convert-to", "exchange-to", "devices-account", "recover-account"]) {
+    const input = $(id);
+    if (input) input.value = number;
+  }
+  memberDone = null;
+  newCode = null;
+  busy($("devices-form").querySelector("button"), () => loadMember(number));
+}
+
 function setUpDevices() {
+  document.addEventListener("sou:member", (event) => pickMember(event.detail.number));
   const form = $("devices-form");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -374,10 +389,12 @@ async function main() {
   setUpMessages();
   setUpForget(SLOT);
   setUpDevices();
+  setUpAccounts({ token: (renew) => readingToken(SLOT, device, ledger.host, { renew }) });
   onLanguage(() => {
     render();
     renderPayees();
     renderMember();
+    renderOfficeMemberships();
   });
   for (const id of Object.keys(FORMS)) {
     const form = $(id);
@@ -396,6 +413,12 @@ async function main() {
       for (const id of [...Object.keys(FORMS), "devices-form"]) $(id).hidden = true;
       return showError("problem.not-authorized");
     }
+    setUpRegister({
+      getToken: (renew) => readingToken(SLOT, device, ledger.host, { renew }),
+      currency: ledger.currency,
+      canImport: false,
+    });
+    setUpOfficeMemberships(() => readingToken(SLOT, device, ledger.host));
     await refresh();
   } catch (error) {
     showError(error);

@@ -128,11 +128,11 @@ function historyLabel(item) {
   }
 }
 
-/** A merchant's public card, or null if `number` is not a merchant's account. */
+/** A merchant's or the association's public card, or null for any other account. */
 async function merchantCard(number) {
   try {
     const card = await api(`/v1/accounts/${number}`);
-    return card.kind === "merchant" ? card : null;
+    return ["merchant", "association"].includes(card.kind) ? card : null;
   } catch (error) {
     if (error instanceof Problem && [401, 403].includes(error.status)) return null;
     throw error;
