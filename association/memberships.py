@@ -14,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Row, delete, insert, select
 
 from association.errors import (
     MembershipAlreadyPaid,
@@ -140,20 +141,8 @@ def _fee(uow: LedgerUnitOfWork, year: int, category: str) -> int:
 # --- payments -------------------------------------------------------------------------------
 
 
-def _payment(row: object) -> Payment:
-    r = row._mapping  # type: ignore[attr-defined]
-    return Payment(
-        r["number"],
-        r["account"],
-        r["year"],
-        r["category"],
-        r["amount"],
-        r["method"],
-        r["entry"],
-        r["office"],
-        r["at"],
-        r["by"],
-    )
+def _payment(row: Row[Any]) -> Payment:
+    return Payment(**row._mapping)  # the columns are the dataclass's fields
 
 
 def payments(uow: LedgerUnitOfWork, *, account: int | None = None) -> list[Payment]:
