@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint-js bench clean
+.PHONY: run test test-drills check lint-js bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sou needs Python 3.11 or newer")'
@@ -31,8 +31,14 @@ run: $(STAMP)
 # Tests run in TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 TEST_WORKERS ?= 2
 
+# Every test but the drills (a ledger killed while posting, SIGTERM and backups under load,
+# processes racing, a random walk of the ledger against its model: `-m slow`), which run
+# apart, as their own step of .ci/run: `make test-drills`.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not slow"
+
+test-drills: $(STAMP)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m slow
 
 check: $(STAMP) lint-js
 	$(BIN)/ruff check .

@@ -77,6 +77,11 @@ class MembershipTransferInvalid(MembershipError):
     code = "membership-transfer-invalid"
 
 
+class MembershipTransferMissing(MembershipError):
+    title = "The member has made no payment of the fee to the association that is not used yet."
+    code = "membership-transfer-missing"
+
+
 class MembershipTransferUsed(MembershipError):
     title = "This transfer already paid another membership fee."
     code = "membership-transfer-used"
@@ -272,3 +277,46 @@ class MalformedMemberFile(MemberError, FormatError):
 class MemberImportRefused(MemberError):
     title = "Lines of the members' file are in error (see the preview); nothing was written."
     code = "member-import-refused"
+
+
+# --- imports from another platform ----------------------------------------------------------
+
+
+class PlatformImportError(AssociationError):
+    title = "The import from another platform was refused; nothing was written."
+    code = "platform-import-error"
+
+
+class MalformedImportFile(PlatformImportError, FormatError):
+    title = "A file of the import cannot be read: wrong columns, a bad amount or a bad date."
+    code = "malformed-import-file"
+
+
+class ImportUnknownOwner(PlatformImportError):
+    title = "An account or a transfer of the import names a user the users' file does not hold."
+    code = "import-unknown-owner"
+
+
+class ImportDuplicateLogin(PlatformImportError):
+    title = "Two users (or two accounts of one user) of the import share one login."
+    code = "import-duplicate-login"
+
+
+class ImportNegativeBalance(PlatformImportError):
+    title = "A member's account of the import is negative: settle it on the old platform first."
+    code = "import-negative-balance"
+
+
+class ImportUnbalanced(PlatformImportError):
+    title = "The import's reconciliation shows a difference: balances, debit account or history."
+    code = "import-unbalanced"
+
+
+class ImportRecordsMismatch(PlatformImportError):
+    title = "The signed opening balances do not match the import's plan (preview it again)."
+    code = "import-records-mismatch"
+
+
+class ImportAlreadyDone(PlatformImportError):
+    title = "These files were already imported."
+    code = "import-already-done"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from association.errors import AccountNotEmpty, InvalidMemberDetails
 from ledger import holders
 from ledger.acts import record_act
-from ledger.admin import revoke_key, set_account_status
+from ledger.admin import revoke_key, revoke_recovery_code, set_account_status
 from ledger.errors import AccountNotOpen, UnknownAccount
 from ledger.ports import LedgerUnitOfWork
 
@@ -112,6 +112,7 @@ def close(uow: LedgerUnitOfWork, *, number: int, now: int, by: str | None = None
     keys = [k for k in uow.reads.keys(account=number) if k.status == "active"]
     for key in keys:
         revoke_key(uow, kid=key.kid, now=now, by=by)
+    revoke_recovery_code(uow, account=number, now=now, by=by)
     set_account_status(uow, number=number, status="closed", now=now)
     record_act(uow, "member.close", number, {"devices": len(keys)})
     return Closed(number, len(keys))

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from association.platform_import import erase_archive
 from association.tables import STATEMENT_LINES
 from ledger import acts, erasure, queries
 from ledger.errors import AccountNotOpen, UnknownAccount, UnknownMemo
@@ -154,6 +155,7 @@ class Erased:
     merchant: bool
     memos: int
     bank_lines: int
+    archived: int = 0  # transfers of another platform's history (association.platform_import)
 
 
 def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
@@ -178,6 +180,7 @@ def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
     lines = conn.execute(
         update(STATEMENT_LINES).where(STATEMENT_LINES.c.entry.in_(credited)).values(label=ERASED)
     ).rowcount
+    archived = erase_archive(uow, account=number, erased=ERASED)
     acts.record_act(
         uow,
         "member.erase",
@@ -188,9 +191,10 @@ def erase_member(uow: LedgerUnitOfWork, *, number: int) -> Erased:
             "merchant": bool(merchant),
             "memos": memos,
             "lines": lines,
+            "archived": archived,
         },
     )
-    return Erased(number, bool(holder), devices, bool(merchant), memos, lines)
+    return Erased(number, bool(holder), devices, bool(merchant), memos, lines, archived)
 
 
 def erase_memo(uow: LedgerUnitOfWork, *, entry: int) -> None:

@@ -24,6 +24,7 @@ from association.errors import (
     MembershipFeeNotSet,
     MembershipLapsed,
     MembershipTransferInvalid,
+    MembershipTransferMissing,
     MembershipTransferUsed,
     UnknownMembershipReceipt,
 )
@@ -34,6 +35,7 @@ from ledger.money import format_fr
 from ledger.numbering import next_number
 from ledger.ports import LedgerUnitOfWork
 from ledger.records import MAX_AMOUNT, ledger_date
+from merchants.profiles import merchant_profile, record_membership
 
 CATEGORIES = ("resident", "merchant", "reduced")
 METHODS = ("euros", "currency")
@@ -164,6 +166,24 @@ def association_accounts(uow: LedgerUnitOfWork) -> set[int]:
     return {a.number for a in uow.reads.accounts(kinds=["association"])}
 
 
+def _latest_transfer(uow: LedgerUnitOfWork, *, account: int, amount: int) -> int:
+    """The member's latest payment of exactly `amount` to the association that no membership
+    has used yet: the one a member just made from the wallet at the counter."""
+    used = select(P.c.entry).where(P.c.entry.is_not(None))
+    for to in sorted(association_accounts(uow)):
+        legs = uow.reads.postings(
+            debit=account, credit=to, types=["transfer"], excluding=used, records=True
+        )
+        for leg in reversed(legs):
+            if leg.amount == amount and leg.record.get("ref") is None:
+                return leg.entry
+    raise MembershipTransferMissing(
+        f"account {account} made no payment of {amount} cents to the association that no "
+        "membership has used: pay the fee from the wallet first",
+        account=str(account),
+    )
+
+
 def _check_transfer(uow: LedgerUnitOfWork, *, entry: int, account: int, amount: int) -> None:
     """The entry is a transfer of exactly `amount` from `account` to the association."""
     found = uow.reads.entries(indexes=[entry])
@@ -203,7 +223,8 @@ def record_payment(
     now: int,
 ) -> Payment:
     """Records a member's fee for `year`, the one set for its category; returns it, numbered
-    as its receipt. A fee paid in the currency names its transfer's `entry`."""
+    as its receipt. A fee paid in the currency names its transfer's `entry`; without it, the
+    member's latest payment of the fee to the association that no membership has used."""
     _year(year)
     _category(category)
     found = uow.reads.account(account)
@@ -216,13 +237,15 @@ def record_payment(
         )
     if method not in METHODS:
         raise FormatError("the method is euros or currency", field="method")
-    if (method == "currency") != (entry is not None):
-        raise FormatError("a fee paid in the currency names its transfer's entry, only it")
+    if method == "euros" and entry is not None:
+        raise FormatError("a fee paid in euros names no transfer")
     conn = uow.connection
     paid = conn.execute(select(P.c.number).where(P.c.account == account, P.c.year == year))
     if paid.first() is not None:
         raise MembershipAlreadyPaid(f"account {account} has paid its fee for {year}")
     amount = _fee(uow, year, category)
+    if method == "currency" and entry is None:
+        entry = _latest_transfer(uow, account=account, amount=amount)
     if entry is not None:
         _check_transfer(uow, entry=entry, account=account, amount=amount)
     number = next_number(conn, P.c.number)
@@ -249,6 +272,11 @@ def record_payment(
         account,
         {"receipt": number, "year": year, "amount": amount, "method": method},
     )
+    if category == "merchant":  # the reconversion's rule reads the shop's own date
+        until = dt.date(year, 12, 31)
+        known = merchant_profile(uow, account=account).membership_paid_until
+        if known is None or known < until:
+            record_membership(uow, account=account, paid_until=until)
     return made
 
 

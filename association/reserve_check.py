@@ -116,6 +116,8 @@ def _entry_expectations(
     )
     out = []
     for row in rows:
+        if row.type == "conversion" and row.record.get("method") == "import":
+            continue  # an opening balance from another platform: already in the bank account
         date = _paris_date(row.accepted)
         if row.type == "conversion":
             kind, reference = Kind.CONVERSION, rf_reference(int(row.record["to"]))

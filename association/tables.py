@@ -203,6 +203,49 @@ class AssociationSetting(TableBase):
     value: Mapped[str] = mapped_column(Text)
 
 
+class PlatformImport(TableBase):
+    """An import from another platform (association.platform_import): its files' SHA-256 (a
+    second import of the same files is refused), the accounts it opened and what it brought."""
+
+    __tablename__ = "platform_imports"
+    __table_args__ = (CheckConstraint("source IN ('cyclos', 'generic')", name="source"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(10))
+    at: Mapped[int] = mapped_column(BigInteger)
+    by: Mapped[str] = mapped_column(String(80))
+    accounts: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)  # cents brought, Σ opening balances
+    transfers: Mapped[int] = mapped_column(Integer)  # archived transfers
+    reconciliation: Mapped[str] = mapped_column(Text)  # the printed reconciliation, JSON
+
+
+class ArchivedTransfer(TableBase):
+    """A transfer of the old platform's history, read-only, as one new account saw it: one row
+    per account concerned (a transfer between two members is two rows). Personal data: read
+    by the member and the treasurer only, erased with the member's data."""
+
+    __tablename__ = "archived_transfers"
+    __table_args__ = (CheckConstraint("amount <> 0", name="amount"),)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    import_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("platform_imports.id", ondelete="RESTRICT"), index=True
+    )
+    account: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT"), index=True
+    )
+    date: Mapped[str] = mapped_column(String(25))  # as the old platform dated it, ISO 8601
+    amount: Mapped[int] = mapped_column(BigInteger)  # cents, + received, − paid
+    counterparty: Mapped[str] = mapped_column(String(140))  # the other side's name, or —
+    other: Mapped[int | None] = mapped_column(  # the other side's new account, if a member
+        BigInteger, ForeignKey("accounts.number", ondelete="RESTRICT")
+    )
+    description: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(String(80))  # the old platform's number
+
+
 def _table(model: type[TableBase]) -> Table:
     return cast(Table, model.__table__)
 
@@ -217,3 +260,5 @@ NOTE_DELIVERIES = _table(NoteDelivery)
 MEMBERSHIP_FEES = _table(MembershipFee)
 MEMBERSHIP_PAYMENTS = _table(MembershipPayment)
 ASSOCIATION_SETTINGS = _table(AssociationSetting)
+PLATFORM_IMPORTS = _table(PlatformImport)
+ARCHIVED_TRANSFERS = _table(ArchivedTransfer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, update
 
@@ -57,6 +57,9 @@ CODE_TTL = 7 * 24 * 3600
 # a code shown as a QR code on the office's tablet is scanned there and then: a quarter of an
 # hour is enough, and a photo of the screen is worth nothing afterwards
 QR_CODE_TTL = 15 * 60
+# a printed recovery code is kept with the member's papers: it lasts until used or replaced
+RECOVERY = "recovery"
+RECOVERY_TTL = 10 * 365 * 24 * 3600
 # the version (date) of the privacy notice (docs/PRIVACY.md) a member accepts at opening
 PRIVACY_NOTICE = "2026-12-07"
 IDENTITY_DOCUMENTS = ("identity-card", "passport", "residence-permit", "other")
@@ -240,6 +243,7 @@ class Enrolled:
     kid: str
     account: int
     role: str
+    revoked: list[str] = field(default_factory=list)  # the keys a recovery code revoked
 
 
 def enrol_device(
@@ -251,6 +255,11 @@ def enrol_device(
     if row is None or row.used_by is not None or row.expires < now:
         raise EnrolmentError("this enrolment code is unknown, used or expired")
     kid = kid_of(public_key)
+    role, revoked = row.role, []
+    if role == RECOVERY:  # a printed recovery code: every other key goes, a resident's comes
+        _resident_account(uow, row.account)
+        revoked = _revoke_all(uow, account=row.account, now=now, by=None)
+        role = "resident"
     claimed = uow.connection.execute(
         update(CODES)
         .where(CODES.c.code_hash == row.code_hash, CODES.c.used_by.is_(None))
@@ -266,7 +275,7 @@ def enrol_device(
             "subject": kid,
             "public_key": public_key.hex(),
             "account": str(row.account),
-            "role": row.role,
+            "role": role,
             "refund_limit": row.refund_limit,
             "issued_by": row.issued_by,
         },
@@ -274,7 +283,9 @@ def enrol_device(
     )
     if label:
         uow.connection.execute(update(KEYS).where(KEYS.c.kid == kid).values(label=label[:80]))
-    return Enrolled(kid, row.account, row.role)
+    if row.role == RECOVERY:
+        record_act(uow, "account.recovery-used", row.account, {"kid": kid, "revoked": revoked})
+    return Enrolled(kid, row.account, role, revoked)
 
 
 def revoke_key(uow: LedgerUnitOfWork, *, kid: str, now: int, by: str | None = None) -> None:
@@ -376,11 +387,7 @@ def lost_phone(
         raise NotAuthorized(f"account {account} is not a resident's: no lost phone there")
     if row.status != "open":
         raise AccountNotOpen(f"account {account} is {row.status}", account=str(account))
-    active = [
-        d.kid for d in reversed(account_devices(uow, account=account)) if d.status == "active"
-    ]
-    for kid in active:
-        revoke_key(uow, kid=kid, now=now, by=issued_by)
+    active = _revoke_all(uow, account=account, now=now, by=issued_by)
     code = issue_enrolment_code(
         uow, account=account, role="resident", now=now, issued_by=issued_by, ttl=ttl
     )
@@ -388,11 +395,96 @@ def lost_phone(
     return LostPhone(active, code, now + ttl)
 
 
+def _revoke_all(uow: LedgerUnitOfWork, *, account: int, now: int, by: str | None) -> list[str]:
+    """Revokes every active key of `account`, oldest enrolment first; their kids."""
+    active = [
+        d.kid for d in reversed(account_devices(uow, account=account)) if d.status == "active"
+    ]
+    for kid in active:
+        revoke_key(uow, kid=kid, now=now, by=by)
+    return active
+
+
+def _resident_account(uow: LedgerUnitOfWork, account: int) -> None:
+    row = uow.connection.execute(select(A.c.kind, A.c.status).where(A.c.number == account)).first()
+    if row is None:
+        raise UnknownAccount(f"no account {account}", account=str(account))
+    if row.kind != "resident":
+        raise NotAuthorized(f"account {account} is not a resident's: no recovery code there")
+    if row.status != "open":
+        raise AccountNotOpen(f"account {account} is {row.status}", account=str(account))
+
+
+def issue_recovery_code(
+    uow: LedgerUnitOfWork, *, account: int, now: int, issued_by: str | None = None
+) -> str:
+    """A resident's printed recovery code (docs/SECURITY.md): 20 characters of the codes'
+    alphabet, of which only the hash is kept, that enrols a new phone once after revoking
+    every key of the account, with no office. A new one replaces the previous one. The
+    caller commits."""
+    _resident_account(uow, account)
+    replaced = _expire_recovery_code(uow, account=account, now=now)
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(20))
+    code = "-".join(raw[i : i + 4] for i in range(0, 20, 4))
+    uow.connection.execute(
+        insert(CODES).values(
+            code_hash=_code_hash(code),
+            account=account,
+            role=RECOVERY,
+            issued_by=issued_by,
+            expires=now + RECOVERY_TTL,
+        )
+    )
+    record_act(uow, "account.recovery-code", account, {"replaced": replaced})
+    return code
+
+
+def revoke_recovery_code(
+    uow: LedgerUnitOfWork, *, account: int, now: int, by: str | None = None
+) -> bool:
+    """Cancels the account's recovery code (a member who lost the paper); whether there was
+    one. The caller commits."""
+    if uow.store.account(account) is None:
+        raise UnknownAccount(f"no account {account}", account=str(account))
+    revoked = _expire_recovery_code(uow, account=account, now=now)
+    if revoked:
+        record_act(uow, "account.recovery-revoke", account, {"by": by})
+    return revoked
+
+
+def recovery_code_issued(uow: LedgerUnitOfWork, *, account: int, now: int) -> int | None:
+    """When the account's usable recovery code was issued (Unix seconds), None if none."""
+    expires = uow.connection.execute(
+        select(func.max(CODES.c.expires)).where(
+            CODES.c.account == account,
+            CODES.c.role == RECOVERY,
+            CODES.c.used_by.is_(None),
+            CODES.c.expires >= now,
+        )
+    ).scalar()
+    return None if expires is None else int(expires) - RECOVERY_TTL
+
+
+def _expire_recovery_code(uow: LedgerUnitOfWork, *, account: int, now: int) -> bool:
+    done = uow.connection.execute(
+        update(CODES)
+        .where(
+            CODES.c.account == account,
+            CODES.c.role == RECOVERY,
+            CODES.c.used_by.is_(None),
+            CODES.c.expires >= now,
+        )
+        .values(expires=now - 1)
+    )
+    return done.rowcount > 0
+
+
 @dataclass(frozen=True, slots=True)
 class Opened:
     number: int
     code: str  # the one-time enrolment code of the member's phone
     expires: int  # Unix seconds
+    recovery_code: str  # printed and handed over with the account (docs/SECURITY.md)
 
 
 def open_member_account(
@@ -406,8 +498,8 @@ def open_member_account(
 ) -> Opened:
     """A resident's account opened at the office: the holder's name and contact (beside the
     log, erasable), their acceptance of the privacy notice (an act naming its version), and a
-    short-lived code that enrols their phone from the tablet's QR code. Without consent nothing
-    is written. The caller commits."""
+    short-lived code that enrols their phone from the tablet's QR code, and the printed
+    recovery code. Without consent nothing is written. The caller commits."""
     if consent is not True:
         raise ConsentRequired("the member must accept the privacy notice first")
     number = open_account(uow, kind="resident", now=now, holder_name=name)
@@ -420,7 +512,8 @@ def open_member_account(
     code = issue_enrolment_code(
         uow, account=number, role="resident", now=now, issued_by=issued_by, ttl=QR_CODE_TTL
     )
-    return Opened(number, code, now + QR_CODE_TTL)
+    recovery = issue_recovery_code(uow, account=number, now=now, issued_by=issued_by)
+    return Opened(number, code, now + QR_CODE_TTL, recovery)
 
 
 def recover_account(

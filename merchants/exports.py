@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -26,6 +27,7 @@ from fpdf.enums import XPos, YPos
 from ledger.money import format_amount, format_fr
 from merchants.business_day import PARIS, local_time
 from merchants.errors import StatementError
+from merchants.months import MonthStatement
 from merchants.takings import DayStatement, TakingLine, period_totals, receipts_root
 
 BOM = "\ufeff"
@@ -313,3 +315,139 @@ def day_statement_pdf(
     else:
         page.line("Aucune opération ce jour.")
     return page.output()
+
+
+# --- a CAE's consolidated takings, a local authority's month --------------------------------
+
+
+CONSOLIDATED_HEADER = (
+    "Code analytique",
+    "Entrepreneur",
+    "Compte",
+    "Paiements reçus",
+    "Encaissements",
+    "Remboursements",
+    "Net",
+    "Solde",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EntrepreneurTakings:
+    account: int
+    analytic_code: str | None
+    name: str
+    count: int
+    credits: int
+    refunds: int
+    balance: int  # at the end of the period
+
+    @property
+    def net(self) -> int:
+        return self.credits - self.refunds
+
+
+def consolidated_csv(rows: Sequence[EntrepreneurTakings]) -> bytes:
+    """A CAE's period: one row per entrepreneur (their takings, their balance at the period's
+    end), then `Total`."""
+    out: list[Sequence[str]] = [CONSOLIDATED_HEADER]
+    for r in rows:
+        out.append(
+            (
+                _text(r.analytic_code or ""),
+                _text(r.name),
+                str(r.account),
+                str(r.count),
+                format_fr(r.credits),
+                format_fr(r.refunds),
+                format_fr(r.net),
+                format_fr(r.balance),
+            )
+        )
+    out.append(
+        (
+            "Total",
+            "",
+            "",
+            str(sum(r.count for r in rows)),
+            format_fr(sum(r.credits for r in rows)),
+            format_fr(sum(r.refunds for r in rows)),
+            format_fr(sum(r.net for r in rows)),
+            format_fr(sum(r.balance for r in rows)),
+        )
+    )
+    return _csv(out)
+
+
+MONTH_HEADER = (
+    "Journée",
+    "Paiements reçus",
+    "Encaissements",
+    "Remboursements",
+    "Net",
+    "Clôture (écriture)",
+    "Racine des reçus",
+)
+
+
+def month_csv(statement: MonthStatement) -> bytes:
+    """A régie's month: the opening balance, one row per business day, the reconversions, the
+    totals and the closing balance (the first column says what each row is)."""
+    s = statement
+    rows: list[Sequence[str]] = [
+        ("Régie", _text(s.name), str(s.account)),
+        ("Mois", s.month, "complet" if s.complete else "en cours"),
+        ("Solde d’ouverture", format_fr(s.opening)),
+        MONTH_HEADER,
+    ]
+    for day in s.days:
+        d = day.statement
+        rows.append(
+            (
+                date_fr(d.date),
+                str(d.count),
+                format_fr(d.credits),
+                format_fr(d.refunds),
+                format_fr(d.net),
+                _optional_int(day.closed_entry),
+                d.receipts_root,
+            )
+        )
+    rows.append(
+        ("Total", str(s.count), format_fr(s.credits), format_fr(s.refunds), format_fr(s.net))
+    )
+    rows.append(
+        (
+            "Reconversion (écriture)",
+            "Date",
+            "Montant",
+            "Commission",
+            "Versé en euros",
+            "Lot",
+            "État",
+        )
+    )
+    for r in s.reconversions:
+        rows.append(
+            (
+                str(r.entry),
+                date_fr(local_time(r.requested).date()),
+                format_fr(r.amount),
+                format_fr(r.fee),
+                format_fr(r.net),
+                _optional_int(r.batch),
+                RECONVERSION_STATUS[r.status],
+            )
+        )
+    rows += [
+        ("Total des reconversions", "", format_fr(s.reconverted), "", format_fr(s.paid_out)),
+        ("Autres mouvements", format_fr(s.other)),
+        ("Solde de clôture", format_fr(s.closing)),
+        ("Écritures", _optional_int(s.first_entry), _optional_int(s.last_entry)),
+        ("Taille du journal", str(s.log_size)),
+        ("Racine des reçus du mois", s.receipts_root),
+    ]
+    return _csv(rows)
+
+
+RECONVERSION_STATUS = {"waiting": "en attente", "approved": "approuvée", "executed": "versée"}

@@ -248,3 +248,58 @@ def mark_executed(uow: LedgerUnitOfWork, *, number: int, now: int) -> Batch:
     )
     record_act(uow, "payouts.executed", number)
     return batch(uow, number=number)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    id: int
+    message_id: str
+    status: str
+    count: int
+    total: int
+    created: int
+    executed: int | None
+
+
+def batches(
+    uow: LedgerUnitOfWork, *, before: int | None = None, limit: int = 20
+) -> list[BatchSummary]:
+    """Past payout batches, newest first: `limit` of them with ids below `before` (a page)."""
+    sums = (
+        select(
+            R.c.batch.label("batch"),
+            func.count().label("payouts"),
+            func.sum(R.c.amount - R.c.fee).label("total"),
+        )
+        .where(R.c.batch.is_not(None))
+        .group_by(R.c.batch)
+        .subquery()
+    )
+    query = (
+        select(
+            B.c.id,
+            B.c.message_id,
+            B.c.status,
+            B.c.created,
+            B.c.executed,
+            sums.c.payouts,
+            sums.c.total,
+        )
+        .outerjoin(sums, sums.c.batch == B.c.id)
+        .order_by(B.c.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(B.c.id < before)
+    return [
+        BatchSummary(
+            int(r.id),
+            r.message_id,
+            r.status,
+            int(r.payouts or 0),
+            int(r.total or 0),
+            int(r.created),
+            None if r.executed is None else int(r.executed),
+        )
+        for r in uow.connection.execute(query)
+    ]

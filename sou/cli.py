@@ -21,6 +21,7 @@ from sou.commands import (
     merchant,
     office,
     pilot,
+    platform,
     report,
     reserve,
     serve,
@@ -45,6 +46,7 @@ GROUPS = (
     office,
     reserve,
     witness,
+    platform,
 )
 
 

@@ -110,3 +110,12 @@ def merchant_owner(uow: LedgerUnitOfWork, device: Key | None, account: int) -> P
     if key.account != account or key.role != "merchant":
         raise NotAuthorized(f"only the merchant key of account {account} may do this")
     return profile
+
+
+def regie_reader(uow: LedgerUnitOfWork, device: Key | None, account: int) -> Profile:
+    """A local authority's monthly statements (aggregates, never payers): its own merchant
+    key and the association's treasurer."""
+    key = signed_in(device)
+    if key.role == "treasurer":
+        return merchant_profile(uow, account=account)
+    return merchant_owner(uow, key, account)

@@ -17,7 +17,7 @@ from wallet_api.batcher import Batcher
 from wallet_api.guard import Guard
 from wallet_api.hotpath import HotPath
 from wallet_api.observability import Observe
-from wallet_api.ratelimit import AuthLimits, PayeeLimits
+from wallet_api.ratelimit import AuthLimits, CodeLimits, PayeeLimits
 from wallet_api.routes import (
     accounts,
     audit,
@@ -40,6 +40,7 @@ from wallet_api.routes import (
     operations,
     payment_requests,
     payout_batches,
+    platform_imports,
     reconversions,
     reports,
     reserve,
@@ -102,6 +103,7 @@ def create_app(
     app.state.self_checker = SelfChecker(ledger, every=self_check_every)
     app.state.auth_limits = AuthLimits(per_client=auth_per_client)
     app.state.payee_limits = PayeeLimits()
+    app.state.code_limits = CodeLimits()
     app.state.source_url = source_url
     app.state.witnesses = tuple(witnesses)
     app.state.metrics_allow = metrics_allow
@@ -137,6 +139,7 @@ def create_app(
         auditors,
         volunteers,
         reports,
+        platform_imports,
     ):
         app.include_router(module.router)
     app.include_router(pages.router)

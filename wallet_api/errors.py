@@ -60,6 +60,7 @@ STATUS: tuple[tuple[type[e.SouError], int], ...] = (
     (a.StatementAlreadyPublished, 409),
     (a.MembershipAlreadyPaid, 409),
     (a.MembershipTransferUsed, 409),
+    (a.ImportAlreadyDone, 409),
     (m.DayStatementChanged, 409),
     (m.MerchantAlreadyDecided, 409),
     (e.ConcurrencyConflict, 503),

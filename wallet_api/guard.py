@@ -3,7 +3,9 @@
 A plain ASGI middleware (Starlette's `BaseHTTPMiddleware` costs more than the bare endpoint
 it wraps). A request declaring more than `MAX_REQUEST` bytes is refused at once; a request
 that does not declare its length (chunked) is counted as it is read, and refused the moment
-it goes past the limit.
+it goes past the limit. The treasurer's upload of a platform's export may be larger:
+`UPLOADS` names those paths and their limits, checked before the caller is known, so that
+they stay bounded.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wallet_api import errors
 
 MAX_REQUEST = 64 * 1024
+# An export of a few thousand members and their history, with the treasurer's signed records
+# of their opening balances, is a few MiB.
+UPLOADS = {
+    "/v1/platform-imports": 16 * 1024 * 1024,
+    "/v1/platform-imports/preview": 16 * 1024 * 1024,
+}
 # Scripts, styles, fonts and connections only from the service itself. Images may also be
 # data: URLs (the API documentation's icons), which fetch nothing and run nothing.
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
@@ -62,9 +70,12 @@ class Guard:
                 message["headers"] = [*own, *ours, *([_HSTS] if https else [])]
             await send(message)
 
+        limit = (
+            UPLOADS.get(scope["path"], MAX_REQUEST) if scope["method"] == "POST" else MAX_REQUEST
+        )
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_REQUEST):
-            await self._too_large(scope, receive, send_with_headers)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._too_large(scope, receive, send_with_headers, limit)
             return
         read = 0
 
@@ -73,7 +84,7 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 read += len(message.get("body", b""))
-                if read > MAX_REQUEST:
+                if read > limit:
                     raise TooLarge
             return message
 
@@ -82,11 +93,11 @@ class Guard:
         except TooLarge:
             if started:
                 raise
-            await self._too_large(scope, receive, send_with_headers)
+            await self._too_large(scope, receive, send_with_headers, limit)
 
     @staticmethod
-    async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = errors.problem(
-            413, "too-large", "The request is too large", f"at most {MAX_REQUEST} bytes"
+            413, "too-large", "The request is too large", f"at most {limit} bytes"
         )
         await response(scope, receive, send)

@@ -21,6 +21,13 @@ class SlidingWindow:
         self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
+    def full(self, key: str) -> bool:
+        """Whether one more hit of `key` would be refused (without counting one)."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.get(key)
+            return hits is not None and sum(t > now - self.seconds for t in hits) >= self.limit
+
     def hit(self, key: str) -> None:
         now = time.monotonic()
         with self._lock:
@@ -55,3 +62,21 @@ class PayeeLimits:
     def check(self, *, kid: str) -> None:
         self.per_minute.hit(kid)
         self.per_day.hit(kid)
+
+
+class CodeLimits:
+    """Refused enrolment or recovery codes from one client address: a few a minute and a day,
+    so that guessing a code is hopeless even before its 60 or 100 bits; codes that work are
+    not counted (an office enrolling a queue of phones is never slowed)."""
+
+    def __init__(self, per_minute: int = 10, per_day: int = 50) -> None:
+        self.windows = (SlidingWindow(per_minute, 60), SlidingWindow(per_day, 86_400))
+
+    def check(self, client: str) -> None:
+        for window in self.windows:
+            if window.full(client):
+                raise RateLimited(f"at most {window.limit} refused codes in {window.seconds:.0f} s")
+
+    def refused(self, client: str) -> None:
+        for window in self.windows:
+            window.hit(client)

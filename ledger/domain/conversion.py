@@ -1,5 +1,8 @@
 """`conversion`: euros come in (cash at an office, or by bank) and as many units go out to a
-holder; signed by the office's agent or, for the bank, the treasurer."""
+holder; signed by the office's agent or, for the bank, the treasurer. Method `import` is the
+treasurer's opening balance of an account brought from another platform (its euros were
+already in the reserve's bank account, moved from the old platform's reserve fund): posted
+like a bank conversion, but no bank statement line is expected for it."""
 
 from __future__ import annotations
 
@@ -76,7 +79,9 @@ def apply(
         received = office(state, c.office)
     else:
         if key.role != Role.TREASURER or c.office is not None:
-            raise NotAuthorized("bank conversions are recorded by the treasurer, with no office")
+            raise NotAuthorized(
+                "bank and import conversions are recorded by the treasurer, with no office"
+            )
         received = system(state, SystemName.RESERVE_DIGITAL)
     to = holder(state, c.to)
     amount = c.amount

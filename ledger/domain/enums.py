@@ -83,6 +83,7 @@ class KeyAction(StrEnum):
 class ConversionMethod(StrEnum):
     CASH = "cash"
     BANK = "bank"
+    IMPORT = "import"  # an opening balance brought from another platform (its reserve fund)
 
 
 class Reserve(StrEnum):

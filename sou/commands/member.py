@@ -147,12 +147,21 @@ def membership_fee(year: int, category: str, amount: str) -> None:
 @click.option("--category", type=click.Choice(memberships.CATEGORIES), default="resident")
 @YEAR
 @click.option("--entry", type=click.IntRange(0), help="the member's transfer (in the currency)")
+@click.option(
+    "--in-currency", is_flag=True, help="paid in the currency by the member's latest fee payment"
+)
 @click.option("--receipt", "receipt_file", type=click.Path(dir_okay=False, path_type=Path))
 def membership_pay(
-    account: int, category: str, year: int | None, entry: int | None, receipt_file: Path | None
+    account: int,
+    category: str,
+    year: int | None,
+    entry: int | None,
+    in_currency: bool,
+    receipt_file: Path | None,
 ) -> None:
-    """Record ACCOUNT's fee, paid in euros, or in the currency by the transfer --entry; prints
-    the receipt's number (with --receipt, also writes the receipt's page)."""
+    """Record ACCOUNT's fee, paid in euros, or in the currency by the transfer --entry (or,
+    with --in-currency, the member's latest payment of the fee to the association that no
+    membership used); prints the receipt's number (with --receipt, also writes its page)."""
 
     def pay(uow: LedgerUnitOfWork, now: int) -> tuple[memberships.Payment, str]:
         made = memberships.record_payment(
@@ -160,7 +169,7 @@ def membership_pay(
             account=account,
             year=memberships.year_of(now) if year is None else year,
             category=category,
-            method="euros" if entry is None else "currency",
+            method="currency" if in_currency or entry is not None else "euros",
             entry=entry,
             now=now,
         )

@@ -183,7 +183,12 @@ def test_lost_phone_revokes_every_key_and_a_new_phone_sees_the_same_balance_and_
         json={"enrolment_code": lost["enrolment_code"], "public_key": key.public_bytes.hex()},
     )
     assert enrolled.status_code == 201
-    assert enrolled.json() == {"kid": key.kid, "account": alice.account, "role": "resident"}
+    assert enrolled.json() == {
+        "kid": key.kid,
+        "account": alice.account,
+        "role": "resident",
+        "revoked": [],
+    }
     new = alice.__class__(alice.number, key, "resident")
     headers = sign_in(client, new)
     assert client.get(f"/v1/accounts/{alice.number}", headers=headers).json()["balance"] == 25_50

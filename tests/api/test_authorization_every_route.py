@@ -82,6 +82,16 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
         None,
     ),
     "GET /v1/merchants/{shop}/consolidated": (frozenset({"merchant"}), None),
+    "GET /v1/merchants/{shop}/consolidated.csv?first=2026-03-01&last=2026-03-14": (
+        frozenset({"merchant"}),
+        None,
+    ),
+    # a local authority's month: aggregates, for its own key and the treasurer
+    "GET /v1/merchants/{shop}/months/2026-03": (frozenset({"merchant", "treasurer"}), None),
+    "GET /v1/merchants/{shop}/months/2026-03/statement.csv": (
+        frozenset({"merchant", "treasurer"}),
+        None,
+    ),
     "POST /v1/reconversions/quote": (frozenset({"merchant"}), {"account": 0, "amount": 100_00}),
     "POST /v1/reconversions": (SIGNED, {}),
     "POST /v1/merchants": (
@@ -124,6 +134,7 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
     "PUT /v1/memberships/settings": (TREASURER, {"refuse_conversions_to_lapsed": False}),
     "GET /v1/reconversions/waiting": (READERS, None),
     "POST /v1/payout-batches": (TREASURER, {"payouts": [{}]}),
+    "GET /v1/payout-batches": (READERS, None),
     "GET /v1/payout-batches/1": (READERS, None),
     "GET /v1/payout-batches/1/sepa.xml": (READERS, None),
     "POST /v1/payout-batches/1/executed": (TREASURER, None),
@@ -189,14 +200,35 @@ ROUTES: dict[str, tuple[frozenset[str], Any]] = {
         frozenset({"agent", "treasurer"}),
         {"identity_check": "passport"},
     ),
+    # a resident's printed recovery code: issued by the office, cancelled by it or the member
+    "POST /v1/accounts/{alice}/recovery-code": (frozenset({"agent", "treasurer"}), None),
+    "GET /v1/accounts/{alice}/recovery-code": (
+        frozenset({"resident", "agent", "treasurer"}),
+        None,
+    ),
+    "POST /v1/accounts/{alice}/recovery-code/revoke": (
+        frozenset({"resident", "agent", "treasurer"}),
+        None,
+    ),
+    # coming from another platform: the treasurer's; an archive, its member's too
+    "POST /v1/platform-imports/preview": (TREASURER, {"source": "generic", "files": {}}),
+    "POST /v1/platform-imports": (TREASURER, {"source": "generic", "files": {}, "records": []}),
+    "GET /v1/platform-imports": (TREASURER, None),
+    "GET /v1/platform-imports/archive/{alice}": (frozenset({"resident", "treasurer"}), None),
 }
+
+
+MONTH = re.compile(r"\d{4}-\d{2}")  # a month in a path, YYYY-MM
 
 
 def _template(operation: str) -> str:
     """`GET /v1/accounts/{alice}/topup.png?x=1` → `GET /v1/accounts/{}/topup.{}`."""
     method, path = operation.split(" ")
     path = re.sub(r"\{[a-z_]+\}", "{}", path.split("?")[0]).replace(".png", ".{}")
-    parts = ["{}" if p.isdigit() or p in ("today", "business") else p for p in path.split("/")]
+    parts = [
+        "{}" if p.isdigit() or p in ("today", "business") or MONTH.fullmatch(p) else p
+        for p in path.split("/")
+    ]
     return f"{method} {'/'.join(parts)}"
 
 

@@ -37,6 +37,7 @@ def _post(base: str, body: bytes) -> tuple[int, dict[str, object]] | None:
         connection.close()
 
 
+@pytest.mark.slow  # a drill: `make test-drills` (.ci/run's own step)
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_under_load_loses_no_acknowledged_payment(
     db_url: str, tmp_path: Path, workers: int

@@ -51,6 +51,7 @@ def service(postgres_url: str, tmp_path: Path) -> Iterator[Service]:
         world.close()
 
 
+@pytest.mark.slow  # a drill: `make test-drills` (.ci/run's own step)
 def test_32_clients_paying_from_one_account_get_exactly_what_it_holds(
     service: Service, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from ledger.acts import acts
 from ledger.admin import enrol_device, issue_enrolment_code, open_account
 from ledger.signing import SigningKey
+from merchants.profiles import merchant_profile
 from tests.api.conftest import ASSOCIATION
 from tests.api.problems import problem
 from tests.api.test_accounts_api import sign_in
@@ -210,8 +211,28 @@ def test_a_transfer_that_is_not_exactly_the_fee_from_the_member_to_the_associati
                 422,
                 "membership-transfer-invalid",
             ), entry
+        # with no entry named, none of these is the fee paid to the association
         no_entry = pay(client, agent, alice.number, method="currency")
-        assert (no_entry.status_code, problem(no_entry)) == (400, "malformed")
+        assert (no_entry.status_code, problem(no_entry)) == (422, "membership-transfer-missing")
+
+
+def test_without_an_entry_the_members_latest_unused_payment_of_the_fee_is_taken(
+    world: World, client: TestClient, treasurer: dict[str, str], agent: dict[str, str]
+) -> None:
+    alice = world.resident(balance=50_00)
+    set_fees(client, treasurer, resident=12_00)
+    set_fees(client, treasurer, year=2027, resident=12_00)
+    first = world.pay(alice, world.treasurer, 12_00).index
+    world.pay(alice, world.treasurer, 5_00)  # a gift, not the fee
+    made = pay(client, agent, alice.number, method="currency")
+    assert made.status_code == 201, made.text
+    assert made.json()["entry"] == first
+    with nothing_written(world):  # that payment is used: the next year's needs a new one
+        again = pay(client, agent, alice.number, year=2027, method="currency")
+        assert (again.status_code, problem(again)) == (422, "membership-transfer-missing")
+    second = world.pay(alice, world.treasurer, 12_00).index
+    made = pay(client, agent, alice.number, year=2027, method="currency")
+    assert (made.status_code, made.json()["entry"]) == (201, second)
 
 
 # --- status, lists and reminders --------------------------------------------------------------
@@ -371,3 +392,19 @@ def test_when_the_association_says_so_an_office_refuses_conversions_to_lapsed_re
 
     client.put(SETTINGS, json={"refuse_conversions_to_lapsed": False}, headers=treasurer)
     assert client.get(SETTINGS, headers=treasurer).json() == {"refuse_conversions_to_lapsed": False}
+
+
+def test_a_shops_fee_paid_at_the_office_counts_for_its_reconversions(
+    world: World, client: TestClient, treasurer: dict[str, str], agent: dict[str, str]
+) -> None:
+    shop = world.shop()
+    set_fees(client, treasurer, resident=12_00, merchant=50_00)
+    with world.ledger.unit_of_work(write=False) as uow:
+        before = merchant_profile(uow, account=shop.number).membership_paid_until
+    assert before is None or before < dt.date(2026, 12, 31)
+    assert pay(client, agent, shop.number, category="merchant").status_code == 201
+    with world.ledger.unit_of_work(write=False) as uow:
+        profile = merchant_profile(uow, account=shop.number)
+        done = [a.detail for a in acts(uow, subject=shop.account) if a.act == "merchant.membership"]
+    assert profile.membership_paid(dt.date(2026, 12, 31))
+    assert done[-1] == {"paid_until": "2026-12-31"}

@@ -23,6 +23,7 @@ from tests.api.test_qr_and_events import decode
 from tests.support import HOST, Holder, World
 
 CODE = r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$"
+RECOVERY = r"^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){4}$"  # 20 characters: 100 bits
 
 
 def _enrol(client: TestClient, code: str) -> tuple[int, Any, SigningKey]:
@@ -77,7 +78,9 @@ def test_an_agent_opens_a_residents_account_and_the_phone_enrols_with_its_code(
         ("account.open", actor, {"kind": "resident"}),
         ("account.consent", actor, {"privacy_notice": PRIVACY_NOTICE}),
         ("key.code", actor, {"role": "resident", "refund_limit": None}),
+        ("account.recovery-code", actor, {"replaced": False}),
     ]
+    assert re.match(RECOVERY, opened["recovery_code"])
     # the phone enrols with the code, once, as a resident's key of the new account
     status, device, key = _enrol(client, code)
     assert status == 201

@@ -27,7 +27,12 @@ def test_a_phone_enrols_its_key_with_a_one_time_code(world: World, client: TestC
     body = {"enrolment_code": code, "public_key": key.public_bytes.hex(), "label": "phone"}
     response = client.post("/v1/devices", json=body)
     assert response.status_code == 201
-    assert response.json() == {"kid": key.kid, "account": str(number), "role": "resident"}
+    assert response.json() == {
+        "kid": key.kid,
+        "account": str(number),
+        "role": "resident",
+        "revoked": [],
+    }
     again = client.post(
         "/v1/devices", json={**body, "public_key": SigningKey.generate().public_bytes.hex()}
     )

@@ -171,6 +171,23 @@ class Pilot(Service):
 @pytest.fixture(scope="session")
 def pilot(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pilot]:
     """The service over the pilot loaded for twelve months, as `make run` serves it."""
+    with serving_pilot(templates, tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture
+def own_pilot(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pilot]:
+    """The pilot's service of the test's own, for a test that changes its books (a day of
+    the pilot: statements imported, batches paid, the reserve's statement published)."""
+    with serving_pilot(templates, tmp_path_factory) as running:
+        yield running
+
+
+@contextmanager
+def serving_pilot(
+    templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pilot]:
+    """The service over a copy of the pilot's twelve months, until the block ends."""
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     database, key_file = _pilot_files(templates, root)

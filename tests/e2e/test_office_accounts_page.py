@@ -198,3 +198,80 @@ def test_an_account_opened_on_the_tablet_enrols_the_phone_from_the_qr_code(
     enrolled_from(third, service, lost_path, "15,00\u00a0RTZ")
     third.get_by_role("button", name="English").tap()
     expect(third.locator("#history li")).to_have_count(1)
+
+
+RECOVERY = re.compile(r"^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){4}$")
+
+
+def test_a_printed_recovery_code_enrols_a_borrowed_phone_without_the_office(
+    service: Service, browser: Browser, contexts: list[BrowserContext], troubles: Troubles
+) -> None:
+    office = service.open_account("office", "Comptoir du marché")
+    tablet = device(browser, contexts, troubles, phone=False)
+    tablet.goto(service.url + "/office")
+    tablet.get_by_label("Code d’enrôlement").fill(service.enrolment_code(office, "agent"))
+    tablet.get_by_role("button", name="Enrôler").tap()
+    expect(tablet.locator("#office-number")).to_have_text(str(office))
+    tablet.get_by_label("Nom et prénom").fill("Noé Petit")
+    tablet.get_by_label("L’adhérent a reçu la notice de confidentialité et l’accepte").tap()
+    tablet.get_by_role("button", name="Ouvrir le compte").tap()
+    outcome = tablet.locator("#opened-outcome")
+    expect(outcome).to_contain_text("ouvert pour Noé Petit")
+    number = int(re.findall(r"n° (\d+)", outcome.inner_text())[0])
+    # the printed code is on the sheet, with what it is for and a button to print it alone
+    sheet = tablet.locator("#opened-recovery .recovery-sheet")
+    expect(sheet.get_by_role("heading")).to_have_text(f"Code de secours du compte n° {number}")
+    first_code = sheet.locator(".recovery-code").inner_text()
+    assert RECOVERY.match(first_code)
+    tablet.evaluate("window.print = () => { window.printed = document.body.className }")
+    tablet.get_by_role("button", name="Imprimer le code de secours").tap()
+    assert tablet.evaluate("window.printed") == "printing"  # only the sheet is printed
+    no_violations(tablet, "office: recovery code")
+    phone = device(browser, contexts, troubles, phone=True)
+    enrolled_from(
+        phone, service, scanned(tablet.locator("#opened-enrolment .enrolment-qr")), "0,00\u00a0RTZ"
+    )
+    (first_kid,) = keys_of(service, number)
+
+    # the member comes back: the agent sees when the code was given, and prints a new one
+    tablet.get_by_label("Numéro de compte de l’adhérent").nth(2).fill(str(number))
+    tablet.get_by_role("button", name="Afficher ses appareils").tap()
+    expect(tablet.locator("#recovery-status")).to_contain_text("Code de secours remis le")
+    tablet.get_by_role("button", name="Imprimer un nouveau code de secours").tap()
+    code = tablet.locator("#devices-recovery .recovery-code")
+    expect(code).to_have_text(RECOVERY)
+    recovery = code.inner_text()
+    assert recovery != first_code
+
+    # the phone is lost; on a borrowed phone, the member types the new code (the old one is void)
+    borrowed = device(browser, contexts, troubles, phone=True)
+    borrowed.goto(service.url + "/")
+    expect(borrowed.locator("#enrol")).to_contain_text("code de secours imprimé")
+    borrowed.get_by_label("Code d’enrôlement").fill(first_code)
+    borrowed.get_by_role("button", name="Enrôler").tap()
+    expect(borrowed.locator("#message")).to_contain_text("déjà utilisé ou expiré")
+    assert keys_of(service, number) == {first_kid: "active"}
+    borrowed.get_by_label("Code d’enrôlement").fill(recovery.lower())
+    borrowed.get_by_role("button", name="Enrôler").tap()
+    expect(borrowed.locator("#balance")).to_have_text("0,00\u00a0RTZ")
+    expect(borrowed.locator("#recovered-notice")).to_have_text(
+        "Compte récupéré avec votre code de secours : 1 ancien(s) appareil(s) révoqué(s). "
+        "Ce code ne servira plus ; demandez-en un nouveau au comptoir."
+    )
+    no_violations(borrowed, "wallet: recovered by its code")
+    assert keys_of(service, number)[first_kid] == "revoked"
+    assert challenge_status(service, first_kid) == 401
+    borrowed.reload()
+    expect(borrowed.locator("#balance")).to_have_text("0,00\u00a0RTZ")
+    expect(borrowed.locator("#recovered-notice")).to_be_hidden()  # said once
+
+    # the agent cancels the code a member lost the paper of
+    tablet.get_by_role("button", name="Afficher ses appareils").tap()
+    expect(tablet.locator("#recovery-status")).to_have_text("Aucun code de secours valable.")
+    tablet.get_by_role("button", name="Imprimer un nouveau code de secours").tap()
+    expect(tablet.locator("#devices-recovery .recovery-code")).to_have_text(RECOVERY)
+    tablet.get_by_role("button", name="Annuler son code de secours").tap()
+    expect(tablet.locator("#recovery-status")).to_have_text(
+        "Code de secours annulé : il ne sert plus à rien."
+    )
+    expect(tablet.locator("#devices-recovery")).to_be_empty()

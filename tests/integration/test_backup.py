@@ -112,6 +112,7 @@ def empty_url(templates: Templates, backend: str, tmp_path: Path) -> Iterator[st
         yield url
 
 
+@pytest.mark.slow  # a drill: `make test-drills` (.ci/run's own step)
 def test_a_backup_taken_under_load_restores_into_a_ledger_that_verifies(
     db_url: str, empty_url: str, tmp_path: Path
 ) -> None:

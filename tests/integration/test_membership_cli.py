@@ -39,3 +39,13 @@ def test_the_treasurer_sets_a_fee_records_a_payment_and_lists_members_by_status(
     lines = listed.output.strip().splitlines()
     assert lines[-1] == "1"
     assert lines[0] == f"{lea} lapsed 2025 Léa"
+
+
+def test_a_fee_in_the_currency_with_no_payment_to_the_association_is_refused(sou: Sou) -> None:
+    sou("db", "upgrade")
+    lea = sou.last_line("admin", "account", "create", "--kind", "resident", "--name", "Léa")
+    sou("member", "membership", "fee", "2025", "resident", "10,00")
+    refused = sou("member", "membership", "pay", lea, "--year", "2025", "--in-currency", ok=False)
+    assert refused.exit_code == 1
+    assert "made no payment of 1000 cents to the association" in refused.output
+    assert sou.last_line("member", "membership", "status", lea, "--year", "2025") == "never"

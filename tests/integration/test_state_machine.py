@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -415,6 +416,7 @@ class LedgerMachine(RuleBasedStateMachine):
         }
 
 
+@pytest.mark.slow  # a drill: `make test-drills` (.ci/run's own step)
 def test_the_ledger_agrees_with_its_model_under_random_operations(
     templates: Templates, backend: str, tmp_path: Path
 ) -> None:

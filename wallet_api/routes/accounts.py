@@ -20,10 +20,13 @@ from ledger import queries, transparency
 from ledger.accounts import Key
 from ledger.admin import (
     account_devices,
+    issue_recovery_code,
     lost_phone,
     open_member_account,
     recover_account,
+    recovery_code_issued,
     revoke_key,
+    revoke_recovery_code,
 )
 from ledger.errors import AuthenticationError, NotAuthorized
 from ledger.ports import LedgerUnitOfWork
@@ -50,6 +53,9 @@ from wallet_api.schemas.accounts import (
     PayeeOut,
     RecoveredOut,
     RecoverIn,
+    RecoveryCodeOut,
+    RecoveryRevokedOut,
+    RecoveryStatusOut,
     TopUpOut,
 )
 from wallet_api.schemas.common import AccountNumber, ImageFormat
@@ -364,8 +370,52 @@ def post_account(
     )
     uow.commit()
     return OpenedAccountOut(
-        number=str(opened.number), enrolment=_enrolment(uow, opened.code, opened.expires)
+        number=str(opened.number),
+        enrolment=_enrolment(uow, opened.code, opened.expires),
+        recovery_code=opened.recovery_code,
     )
+
+
+@router.post("/accounts/{number}/recovery-code", status_code=201, tags=["accounts"])
+def post_recovery_code(
+    number: AccountNumber, uow: UnitOfWorkDep, device: OptionalDevice
+) -> RecoveryCodeOut:
+    """A new printed recovery code for a resident (an office agent, or the treasurer), shown
+    once: it replaces the previous one, and enrols a phone with no office once
+    (`POST /v1/devices`), revoking every other key of the account (docs/SECURITY.md)."""
+    actor = _office_or_treasurer(uow, device, number)
+    now = uow.ledger.clock()
+    code = issue_recovery_code(uow, account=number, now=now, issued_by=actor.kid)
+    uow.commit()
+    return RecoveryCodeOut(account=str(number), recovery_code=code, issued=format_time(now))
+
+
+@router.get("/accounts/{number}/recovery-code", tags=["accounts"])
+def get_recovery_code(
+    number: AccountNumber, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> RecoveryStatusOut:
+    """Whether the account has a usable recovery code, and since when (never the code): for
+    the account's own devices, an office agent (a member's) and the treasurer."""
+    if device is None or device.account != number:
+        _office_or_treasurer(uow, device, number)
+    issued = recovery_code_issued(uow, account=number, now=uow.ledger.clock())
+    return RecoveryStatusOut(
+        account=str(number), issued=None if issued is None else format_time(issued)
+    )
+
+
+@router.post("/accounts/{number}/recovery-code/revoke", tags=["accounts"])
+def post_recovery_code_revoke(
+    number: AccountNumber, uow: UnitOfWorkDep, device: OptionalDevice
+) -> RecoveryRevokedOut:
+    """Cancels the account's recovery code (a member who lost the paper): an office agent, the
+    treasurer, or one of the account's own devices."""
+    by = device.kid if device is not None and device.account == number else None
+    if by is None:
+        by = _office_or_treasurer(uow, device, number).kid
+    revoked = revoke_recovery_code(uow, account=number, now=uow.ledger.clock(), by=by)
+    uow.commit()
+    return RecoveryRevokedOut(account=str(number), revoked=revoked)
 
 
 @router.post("/accounts/{number}/recover", tags=["accounts"])

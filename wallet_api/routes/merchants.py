@@ -20,8 +20,17 @@ from fastapi.responses import JSONResponse, Response
 from ledger import queries
 from ledger.errors import FormatError, InvalidDay, UnknownAccount
 from ledger.records import format_time, parse_envelope
+from merchants.business_day import PARIS, day_bounds
 from merchants.days import Day, business_day_of, close_day, load_day, load_period, record_for
-from merchants.exports import day_lines_csv, day_statement_pdf, takings_csv
+from merchants.exports import (
+    EntrepreneurTakings,
+    consolidated_csv,
+    day_lines_csv,
+    day_statement_pdf,
+    month_csv,
+    takings_csv,
+)
+from merchants.months import MonthStatement, balance_before, month_statement
 from merchants.payment_requests import static_merchant_url
 from merchants.profiles import (
     Application,
@@ -59,6 +68,9 @@ from wallet_api.schemas.merchants import (
     LineOut,
     MembershipIn,
     MerchantOut,
+    MonthDayOut,
+    MonthOut,
+    MonthReconversionOut,
     RefusalIn,
     TillCodeIn,
     TillCodeOut,
@@ -422,9 +434,7 @@ def get_consolidated(
     date: Annotated[str, Query(pattern=r"^(today|\d{4}-\d{2}-\d{2})$")] = "today",
 ) -> ConsolidatedOut:
     """A CAE's view: each entrepreneur's balance and day, and their sums (CAE's key only)."""
-    profile = access.merchant_owner(uow, device, number)
-    if profile.kind != "cae" or profile.parent is not None:
-        raise InvalidDay(f"merchant {number} is not a CAE")
+    profile = _cae(uow, device, number)
     day = _date(profile, date, uow.ledger.clock())
     rows = []
     for e in entrepreneurs(uow, cae=number):
@@ -452,4 +462,123 @@ def get_consolidated(
         credits=sum(r.credits for r in rows),
         refunds=sum(r.refunds for r in rows),
         net=sum(r.net for r in rows),
+    )
+
+
+def _cae(uow: ReadingUnitOfWork, device: OptionalDevice, number: int) -> Profile:
+    profile = access.merchant_owner(uow, device, number)
+    if profile.kind != "cae" or profile.parent is not None:
+        raise InvalidDay(f"merchant {number} is not a CAE")
+    return profile
+
+
+@router.get("/merchants/{number}/consolidated.csv", response_class=Response, tags=["takings"])
+def get_consolidated_csv(
+    number: AccountNumber,
+    uow: ReadingUnitOfWork,
+    device: OptionalDevice,
+    first: Annotated[dt.date, Query(description="first business day, YYYY-MM-DD")],
+    last: Annotated[dt.date, Query(description="last business day (at most 366 days)")],
+) -> Response:
+    """A CAE's period: one row per entrepreneur (analytic code, name, count, credits,
+    refunds, net, balance at the period's end), then the total (CAE's key only)."""
+    _cae(uow, device, number)
+    rows = []
+    for e in entrepreneurs(uow, cae=number):
+        days = load_period(uow, account=e.account, first=first, last=last)
+        end = day_bounds(last, *e.closing, PARIS)[1]
+        rows.append(
+            EntrepreneurTakings(
+                account=e.account,
+                analytic_code=e.analytic_code,
+                name=e.legal_name,
+                count=sum(d.statement.count for d in days),
+                credits=sum(d.statement.credits for d in days),
+                refunds=sum(d.statement.refunds for d in days),
+                balance=balance_before(uow, account=e.account, instant=end),
+            )
+        )
+    name = f"sou-{number}-entrepreneurs-{first.isoformat()}-{last.isoformat()}.csv"
+    return Response(
+        consolidated_csv(rows),
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+MonthPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+
+
+def _month_out(m: MonthStatement) -> MonthOut:
+    return MonthOut(
+        account=str(m.account),
+        name=m.name,
+        month=m.month,
+        complete=m.complete,
+        start=format_time(m.start),
+        end=format_time(m.end),
+        opening=m.opening,
+        days=[
+            MonthDayOut(
+                date=d.statement.date.isoformat(),
+                count=d.statement.count,
+                credits=d.statement.credits,
+                refunds=d.statement.refunds,
+                net=d.statement.net,
+                closed_entry=d.closed_entry,
+                receipts_root=d.statement.receipts_root,
+            )
+            for d in m.days
+        ],
+        count=m.count,
+        credits=m.credits,
+        refunds=m.refunds,
+        net=m.net,
+        reconversions=[
+            MonthReconversionOut(
+                entry=r.entry,
+                requested=format_time(r.requested),
+                amount=r.amount,
+                fee=r.fee,
+                net=r.net,
+                batch=r.batch,
+                status=r.status,
+            )
+            for r in m.reconversions
+        ],
+        reconverted=m.reconverted,
+        paid_out=m.paid_out,
+        other=m.other,
+        closing=m.closing,
+        first_entry=m.first_entry,
+        last_entry=m.last_entry,
+        log_size=m.log_size,
+        receipts_root=m.receipts_root,
+    )
+
+
+@router.get("/merchants/{number}/months/{month}", tags=["takings"])
+def get_month(
+    number: AccountNumber, month: MonthPath, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> MonthOut:
+    """A local authority's (régie's) monthly statement: opening balance, each day's takings,
+    reconversions, closing balance, tied to the log (its own key and the treasurer)."""
+    access.regie_reader(uow, device, number)
+    return _month_out(month_statement(uow, account=number, month=month))
+
+
+@router.get(
+    "/merchants/{number}/months/{month}/statement.csv", response_class=Response, tags=["takings"]
+)
+def get_month_csv(
+    number: AccountNumber, month: MonthPath, uow: ReadingUnitOfWork, device: OptionalDevice
+) -> Response:
+    """The régie's monthly statement as a French CSV (`;`, decimal comma, UTF-8 with a BOM)."""
+    access.regie_reader(uow, device, number)
+    statement = month_statement(uow, account=number, month=month)
+    name = f"sou-{number}-{statement.month}.csv"
+    return Response(
+        month_csv(statement),
+        media_type=CSV,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from association.errors import BankAccountNotConfigured
-from ledger.records import parse_envelope
-from merchants.payouts import Batch, approve_batch, batch, mark_executed
+from ledger.records import format_time, parse_envelope
+from merchants.payouts import Batch, approve_batch, batch, batches, mark_executed
 from merchants.sepa import Debtor
 from wallet_api import access
 from wallet_api.body import LimitedRoute
 from wallet_api.deps import AuditReader, OptionalDevice, ReadingUnitOfWork, UnitOfWorkDep
 from wallet_api.responses import download
-from wallet_api.schemas.payout_batches import BatchIn, BatchOut
+from wallet_api.schemas.payout_batches import (
+    BatchesOut,
+    BatchIn,
+    BatchOut,
+    BatchSummaryOut,
+)
 
 router = APIRouter(route_class=LimitedRoute, prefix="/v1", tags=["association"])
 
@@ -43,6 +48,35 @@ def post_batch(
     made = approve_batch(uow, payouts=records, debtor=debtor, now=uow.ledger.clock())
     uow.commit()
     return _batch_out(made)
+
+
+@router.get("/payout-batches")
+def list_batches(
+    uow: ReadingUnitOfWork,
+    _reader: AuditReader,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="only batches with a lower id")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="batches on the page")] = 20,
+) -> BatchesOut:
+    """Past payout batches, newest first, a page at a time (`before` = the page's `next_before`)."""
+    found = batches(uow, before=before, limit=limit + 1)
+    page = found[:limit]
+    return BatchesOut(
+        batches=[
+            BatchSummaryOut(
+                id=b.id,
+                message_id=b.message_id,
+                status=b.status,
+                count=b.count,
+                total=b.total,
+                created=format_time(b.created),
+                executed=None if b.executed is None else format_time(b.executed),
+            )
+            for b in page
+        ],
+        next_before=page[-1].id if len(found) > limit else None,
+    )
 
 
 @router.get("/payout-batches/{number}")

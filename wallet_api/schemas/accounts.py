@@ -160,6 +160,26 @@ class EnrolmentOut(Out):
 class OpenedAccountOut(Out):
     number: str
     enrolment: EnrolmentOut
+    recovery_code: str = Field(
+        description="the printed recovery code, shown once: it enrols a phone with no office "
+        "(`POST /v1/devices`), revoking every other key of the account"
+    )
+
+
+class RecoveryCodeOut(Out):
+    account: str
+    recovery_code: str = Field(description="shown once, to print; it replaces any previous one")
+    issued: str = Field(description="when it was issued (UTC)")
+
+
+class RecoveryStatusOut(Out):
+    account: str
+    issued: str | None = Field(description="when the usable recovery code was issued, or null")
+
+
+class RecoveryRevokedOut(Out):
+    account: str
+    revoked: bool = Field(description="whether there was a usable recovery code")
 
 
 IdentityDocument = Literal["identity-card", "passport", "residence-permit", "other"]

@@ -17,6 +17,9 @@ class DeviceOut(Out):
     kid: str
     account: str
     role: str
+    revoked: list[str] = Field(
+        default_factory=list, description="the keys a recovery code revoked (none otherwise)"
+    )
 
 
 class RevokedOut(Out):

@@ -37,7 +37,8 @@ class PaymentIn(In):
         default=None,
         ge=0,
         le=2**63 - 1,
-        description="for the currency: the entry of the member's transfer to the association",
+        description="for the currency: the entry of the member's transfer to the association "
+        "(none: their latest payment of the fee to it that no membership has used)",
     )
 
 

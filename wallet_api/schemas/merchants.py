@@ -183,3 +183,47 @@ class ConsolidatedOut(Out):
     credits: int
     refunds: int
     net: int
+
+
+class MonthDayOut(Out):
+    date: str
+    count: int
+    credits: int
+    refunds: int
+    net: int
+    closed_entry: int | None = Field(description="the régie's signed `day` record, once closed")
+    receipts_root: str
+
+
+class MonthReconversionOut(Out):
+    entry: int
+    requested: str
+    amount: int = Field(description="units taken out of the account")
+    fee: int
+    net: int = Field(description="euros paid out (or to be paid) to the régie")
+    batch: int | None
+    status: str = Field(description="`waiting`, `approved` (in a batch) or `executed`")
+
+
+class MonthOut(Out):
+    account: str
+    name: str
+    month: str
+    complete: bool = Field(description="false while the month is under way")
+    start: str
+    end: str
+    opening: int = Field(description="the balance at the first business day's start")
+    days: list[MonthDayOut]
+    count: int
+    credits: int
+    refunds: int
+    net: int
+    reconversions: list[MonthReconversionOut]
+    reconverted: int
+    paid_out: int
+    other: int = Field(description="closing − opening − net + reconverted")
+    closing: int = Field(description="the balance at the last business day's end")
+    first_entry: int | None
+    last_entry: int | None
+    log_size: int = Field(description="the log's size when the statement was read")
+    receipts_root: str = Field(description="RFC 9162 root over the month's receipts")

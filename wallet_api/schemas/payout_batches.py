@@ -21,3 +21,20 @@ class BatchOut(Out):
     status: str
     count: int
     total: int
+
+
+class BatchSummaryOut(Out):
+    id: int
+    message_id: str
+    status: str = Field(description="`approved` (to send to the bank) or `executed`")
+    count: int
+    total: int = Field(description="cents paid by the batch's file")
+    created: str = Field(description="when the treasurer approved it (RFC 3339)")
+    executed: str | None = Field(description="when it was marked sent and executed")
+
+
+class BatchesOut(Out):
+    batches: list[BatchSummaryOut] = Field(description="newest first")
+    next_before: int | None = Field(
+        description="`before` for the next (older) page, null on the last page"
+    )

@@ -10,10 +10,12 @@ import { formatCents, parseAmount } from "./money.js";
 import { setUpRegister } from "./member-register.js";
 import { setUpVolunteers } from "./console-volunteers.js";
 import { setUpBankImport } from "./console-bank.js";
+import { setUpPlatformImport } from "./console-import.js";
 import { operationRecord, signRecord } from "./records.js";
 import { $, busy, setUpMessages, show, showError } from "./screen.js";
 import { setUpPayouts } from "./console-payouts.js";
 import { setUpMerchants } from "./console-merchants.js";
+import { setUpRegie } from "./console-regie.js";
 import { renderConsoleMemberships, setUpConsoleMemberships } from "./console-memberships.js";
 
 const SLOT = "association";
@@ -35,9 +37,13 @@ const TEXT = {
     "acts.what": "Quoi",
     "acts.on": "Sur",
     "act.account.open": "Compte ouvert",
+    "act.platform.import": "Reprise depuis une autre plateforme (comptes, soldes, historique)",
     "act.account.status": "Statut d’un compte changé",
     "act.account.consent": "Notice de confidentialité acceptée",
     "act.account.recover": "Compte récupéré au comptoir (identité vérifiée)",
+    "act.account.recovery-code": "Code de secours imprimé remis",
+    "act.account.recovery-used": "Téléphone enrôlé avec le code de secours (autres appareils révoqués)",
+    "act.account.recovery-revoke": "Code de secours annulé",
     "act.key.code": "Code d’enrôlement émis",
     "act.key.revoke": "Appareil révoqué",
     "act.key.lost-phone": "Téléphone perdu : appareils révoqués",
@@ -143,9 +149,13 @@ const TEXT = {
     "acts.what": "What",
     "acts.on": "On",
     "act.account.open": "Account opened",
+    "act.platform.import": "Import from another platform (accounts, balances, history)",
     "act.account.status": "Account status changed",
     "act.account.consent": "Privacy notice accepted",
     "act.account.recover": "Account recovered at the office (identity checked)",
+    "act.account.recovery-code": "Printed recovery code handed over",
+    "act.account.recovery-used": "Phone enrolled with the recovery code (other devices revoked)",
+    "act.account.recovery-revoke": "Recovery code cancelled",
     "act.key.code": "Enrolment code issued",
     "act.key.revoke": "Device revoked",
     "act.key.lost-phone": "Lost phone: devices revoked",
@@ -617,6 +627,7 @@ async function main() {
         canImport: true,
       });
       setUpBankImport({ getToken: () => readingToken(SLOT, device, ledger.host), reload: load });
+      setUpPlatformImport({ ledger, device, token: () => readingToken(SLOT, device, ledger.host), reload: load });
       document.addEventListener("sou:member", (event) => {
         $("member-number").value = event.detail.number;
       });
@@ -631,6 +642,7 @@ async function main() {
     }
     await setUpPayouts({ ledger, device, token: () => readingToken(SLOT, device, ledger.host), reload: load });
     await setUpMerchants({ device, token: () => readingToken(SLOT, device, ledger.host), reload: load });
+    await setUpRegie({ device, token: () => readingToken(SLOT, device, ledger.host) });
     // the page's own table of contents lists only what this role sees
     for (const link of document.querySelectorAll("#console-nav a")) {
       const target = document.querySelector(link.getAttribute("href"));

@@ -2,7 +2,8 @@
 // waiting reconversion and posts them as one batch (POST /v1/payout-batches), downloads the
 // batch's pain.001 file for the bank, marks it executed once sent; sets the reconversion fee
 // of each kind of merchant; opens and closes the auditors' read-only windows. An auditor's
-// device sees the waiting reconversions and the fee rules, and changes nothing.
+// device sees the waiting reconversions and the fee rules, and changes nothing. Past batches
+// are listed newest first (GET /v1/payout-batches, a page at a time), each with its file.
 
 import { api, serverNow } from "./api.js";
 import { addWords, language, onLanguage, t } from "./i18n.js";
@@ -29,6 +30,20 @@ const TEXT = {
     "pay.downloaded": "Fichier {name} téléchargé : remettez-le à la banque.",
     "pay.execute": "Marquer le lot envoyé et exécuté",
     "pay.confirm": "La banque a-t-elle bien exécuté les {count} virements du lot n° {id} ({total}) ?",
+    "pay.past": "Lots passés",
+    "pay.past-none": "Aucun lot n’a encore été approuvé.",
+    "pay.past-id": "Lot",
+    "pay.past-message": "Référence",
+    "pay.past-status": "État",
+    "pay.past-count": "Virements",
+    "pay.past-total": "Total",
+    "pay.past-created": "Approuvé le",
+    "pay.past-executed": "Envoyé le",
+    "pay.past-file": "Fichier",
+    "pay.past-download": "pain.001 du lot n° {id}",
+    "pay.past-more": "Lots plus anciens",
+    "pay.status.approved": "à envoyer",
+    "pay.status.executed": "exécuté",
     "fee.heading": "Commissions de reconversion",
     "fee.kind": "Type de prestataire",
     "fee.rate": "Taux",
@@ -76,6 +91,20 @@ const TEXT = {
     "pay.downloaded": "File {name} downloaded: hand it to the bank.",
     "pay.execute": "Mark the batch sent and executed",
     "pay.confirm": "Did the bank execute the {count} transfers of batch {id} ({total})?",
+    "pay.past": "Past batches",
+    "pay.past-none": "No batch has been approved yet.",
+    "pay.past-id": "Batch",
+    "pay.past-message": "Reference",
+    "pay.past-status": "Status",
+    "pay.past-count": "Transfers",
+    "pay.past-total": "Total",
+    "pay.past-created": "Approved on",
+    "pay.past-executed": "Sent on",
+    "pay.past-file": "File",
+    "pay.past-download": "pain.001 of batch {id}",
+    "pay.past-more": "Older batches",
+    "pay.status.approved": "to send",
+    "pay.status.executed": "executed",
     "fee.heading": "Reconversion fees",
     "fee.kind": "Kind of merchant",
     "fee.rate": "Rate",
@@ -117,6 +146,8 @@ let waiting = [];
 let rules = [];
 let auditors = [];
 let shown = null; // the batch on screen
+let past = []; // past batches, newest first, as far as the pages loaded go
+let olderThan = null; // `before` for the next page of past batches, or null
 
 /** "2,5" → 250 basis points; null unless 0 to 5 % with at most two decimals. */
 export function parseRate(text) {
@@ -172,6 +203,49 @@ function renderBatch() {
     status: t(`pay.${shown.status}`),
   });
   $("pay-execute").hidden = shown.status !== "approved" || ctx.device.role !== "treasurer";
+}
+
+function when(time) {
+  if (!time) return "—";
+  return new Date(time).toLocaleString(language() === "en" ? "en-GB" : "fr-FR", { dateStyle: "short", timeStyle: "short" });
+}
+
+function renderPast() {
+  $("pay-past-none").hidden = past.length > 0;
+  $("pay-past-region").hidden = past.length === 0;
+  $("pay-past-more").hidden = olderThan === null;
+  const heads = ["pay.past-id", "pay.past-message", "pay.past-status", "pay.past-count", "pay.past-total", "pay.past-created", "pay.past-executed", "pay.past-file"];
+  const head = document.createElement("tr");
+  head.append(...heads.map((h) => cell("th", t(h), "col")));
+  const thead = document.createElement("thead");
+  thead.append(head);
+  const body = document.createElement("tbody");
+  for (const b of past) {
+    const row = document.createElement("tr");
+    row.append(cell("th", String(b.id), "row"));
+    for (const value of [b.message_id, t(`pay.status.${b.status}`), String(b.count), euros(b.total), when(b.created), when(b.executed)]) {
+      row.append(cell("td", value));
+    }
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "quiet";
+    button.textContent = t("pay.past-download", { id: b.id });
+    button.addEventListener("click", () => busy(button, () => downloadBatch(b)));
+    const file = document.createElement("td");
+    file.append(button);
+    row.append(file);
+    body.append(row);
+  }
+  $("pay-past").replaceChildren(thead, body);
+}
+
+async function loadPast(more = false) {
+  const token = await ctx.token();
+  const query = more && olderThan !== null ? `?before=${olderThan}` : "";
+  const page = await api(`/v1/payout-batches${query}`, { token });
+  past = more ? [...past, ...page.batches] : page.batches;
+  olderThan = page.next_before;
+  renderPast();
 }
 
 function renderRules() {
@@ -243,6 +317,7 @@ function render() {
   if (!ctx) return;
   renderWaiting();
   renderBatch();
+  renderPast();
   renderRules();
   renderAuditors();
 }
@@ -256,6 +331,7 @@ async function load() {
     treasurer ? api("/v1/auditors", { token }) : Promise.resolve([]),
   ]);
   render();
+  await loadPast();
 }
 
 /** Signs one payout per waiting reconversion (its net) and posts them as one batch. */
@@ -286,15 +362,15 @@ async function openBatch() {
   renderBatch();
 }
 
-/** The batch's pain.001 file, fetched with this device's token and saved as a file. */
-async function downloadBatch() {
+/** A batch's pain.001 file, fetched with this device's token and saved as a file. */
+async function downloadBatch(batch = shown) {
   const token = await ctx.token();
-  const response = await fetch(`/v1/payout-batches/${shown.id}/sepa.xml`, {
+  const response = await fetch(`/v1/payout-batches/${batch.id}/sepa.xml`, {
     headers: { authorization: `Bearer ${token}` },
     cache: "no-store",
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const name = `${shown.message_id}.xml`;
+  const name = `${batch.message_id}.xml`;
   const link = document.createElement("a");
   link.href = URL.createObjectURL(new Blob([await response.text()], { type: "application/xml" }));
   link.download = name;
@@ -302,7 +378,7 @@ async function downloadBatch() {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-  $("pay-result").textContent = t("pay.downloaded", { name });
+  $(batch === shown ? "pay-result" : "pay-past-result").textContent = t("pay.downloaded", { name });
 }
 
 async function markExecuted() {
@@ -311,6 +387,7 @@ async function markExecuted() {
   const token = await ctx.token();
   shown = await api(`/v1/payout-batches/${shown.id}/executed`, { method: "POST", token });
   renderBatch();
+  await loadPast();
   await ctx.reload();
 }
 
@@ -367,7 +444,8 @@ export async function setUpPayouts({ ledger, device, token, reload }) {
     event.preventDefault();
     busy($("pay-open").querySelector("button"), openBatch);
   });
-  $("pay-download").addEventListener("click", () => busy($("pay-download"), downloadBatch));
+  $("pay-download").addEventListener("click", () => busy($("pay-download"), () => downloadBatch()));
+  $("pay-past-more").addEventListener("click", () => busy($("pay-past-more"), () => loadPast(true)));
   $("pay-execute").addEventListener("click", () => busy($("pay-execute"), markExecuted));
   $("fee-form").addEventListener("submit", (event) => {
     event.preventDefault();

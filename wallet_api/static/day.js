@@ -9,6 +9,7 @@ import { language, onLanguage, t } from "./i18n.js";
 import { formatAmount, parseAmount } from "./money.js";
 import { signRecord } from "./records.js";
 import { $, busy, clearError, show, showError } from "./screen.js";
+import { setUpReports } from "./till-reports.js";
 
 const ZERO = /^0+(?:[,.]0{1,2})?$/;
 const REFRESHED = ["day-statement-changed", "day-closed"]; // the view was stale: show it afresh
@@ -281,4 +282,6 @@ export function setUpDay(options) {
       download(`${base()}/takings.csv?first=${first}&last=${last}`, `sou-${device.account}-${first}-${last}.csv`),
     );
   });
+  // a CAE's cooperative view, a régie's monthly statement (till-reports.js)
+  setUpReports({ device, read, download, money }).catch(showError);
 }

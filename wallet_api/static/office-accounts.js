@@ -3,7 +3,9 @@
 // seen an identity document (its kind is recorded, never its number). Both end with a
 // short-lived one-time code shown as a large QR code of the wallet's `/E/<code>` address, which
 // the member's phone scans to enrol; the code in text and its expiry are shown beside it, and
-// the lost phone's new code (office.js's devices section) is shown the same way.
+// the lost phone's new code (office.js's devices section) is shown the same way. The account's
+// printed recovery code (docs/SECURITY.md) is shown once, to print, at the opening and whenever
+// the agent issues a new one from the devices panel, where it can also be cancelled.
 
 import { Problem, api } from "./api.js";
 import { addWords, language, onLanguage, t } from "./i18n.js";
@@ -36,6 +38,15 @@ addWords({
     "qr.label": "Image QR à scanner avec le téléphone de l’adhérent pour y ouvrir son porte-monnaie",
     "qr.help": "L’adhérent scanne ce QR code avec son téléphone ; sinon, il saisit ce code dans son porte-monnaie :",
     "qr.expires": "Valable une seule fois, jusqu’à {time}.",
+    "recovery.heading": "Code de secours du compte n° {number}",
+    "recovery.help":
+      "À imprimer et à remettre à l’adhérent, qui le garde avec ses papiers. S’il perd son téléphone, il ouvre le porte-monnaie sur un autre téléphone et y saisit ce code : ses anciens appareils sont révoqués, son solde et son historique conservés. Il ne sert qu’une fois.",
+    "recovery.print": "Imprimer le code de secours",
+    "recovery.new": "Imprimer un nouveau code de secours (remplace l’ancien)",
+    "recovery.revoke": "Annuler son code de secours (papier perdu)",
+    "recovery.issued": "Code de secours remis le {date}.",
+    "recovery.none": "Aucun code de secours valable.",
+    "recovery.revoked": "Code de secours annulé : il ne sert plus à rien.",
   },
   en: {
     "open.heading": "Open a member's account",
@@ -60,6 +71,15 @@ addWords({
     "qr.label": "QR image for the member to scan with their phone to open their wallet there",
     "qr.help": "The member scans this QR code with their phone; otherwise they type this code into their wallet:",
     "qr.expires": "Valid once, until {time}.",
+    "recovery.heading": "Recovery code of account no. {number}",
+    "recovery.help":
+      "Print it and hand it to the member, who keeps it with their papers. If they lose their phone, they open the wallet on another phone and type this code there: their old devices are revoked, their balance and history kept. It works once.",
+    "recovery.print": "Print the recovery code",
+    "recovery.new": "Print a new recovery code (replaces the old one)",
+    "recovery.revoke": "Cancel their recovery code (paper lost)",
+    "recovery.issued": "Recovery code handed over on {date}.",
+    "recovery.none": "No valid recovery code.",
+    "recovery.revoked": "Recovery code cancelled: it no longer works.",
   },
 });
 
@@ -68,6 +88,8 @@ let opened = null; // {number, name}
 const shown = {}; // container id -> {code, expires, image}: the codes on screen
 let recovered = null; // {number, count}
 let holder = null; // {number, payee}: the recovered account's holder, shown before confirming
+const recoveries = {}; // container id -> {number, code}: a printed recovery code on screen
+let recoveryStatus = null; // {number, issued | null, revoked}: the devices panel's account
 
 async function token() {
   return tokenOf(false);
@@ -131,7 +153,56 @@ async function showEnrolment(id, code, expires) {
   renderEnrolment(id);
 }
 
+/** The recovery code's sheet: what it is for, the code large, and a button that prints it. */
+function renderRecovery(id) {
+  const given = recoveries[id];
+  const box = $(id);
+  if (!given) return box.replaceChildren();
+  const sheet = document.createElement("section");
+  sheet.className = "recovery-sheet";
+  const heading = document.createElement("h4");
+  heading.textContent = t("recovery.heading", { number: given.number });
+  const help = document.createElement("p");
+  help.textContent = t("recovery.help");
+  const code = document.createElement("p");
+  code.className = "big recovery-code";
+  code.textContent = given.code;
+  sheet.append(heading, help, code);
+  const print = document.createElement("button");
+  print.type = "button";
+  print.className = "secondary";
+  print.textContent = t("recovery.print");
+  print.addEventListener("click", () => printAlone(sheet));
+  box.replaceChildren(sheet, print);
+}
+
+/** Prints `sheet` alone (sou.css hides the rest of the page while printing). */
+function printAlone(sheet) {
+  sheet.classList.add("printable");
+  document.body.classList.add("printing");
+  try {
+    window.print();
+  } finally {
+    document.body.classList.remove("printing");
+    sheet.classList.remove("printable");
+  }
+}
+
+function dateOf(iso) {
+  return new Intl.DateTimeFormat(language(), { dateStyle: "long", timeZone: "Europe/Paris" }).format(
+    new Date(iso),
+  );
+}
+
 function render() {
+  for (const id of ["opened-recovery", "devices-recovery"]) renderRecovery(id);
+  $("recovery-status").textContent = !recoveryStatus
+    ? ""
+    : recoveryStatus.revoked
+      ? t("recovery.revoked")
+      : recoveryStatus.issued
+        ? t("recovery.issued", { date: dateOf(recoveryStatus.issued) })
+        : t("recovery.none");
   $("opened").hidden = !opened;
   $("opened-outcome").textContent = opened ? t("open.done", opened) : "";
   $("recovered").hidden = !recovered;
@@ -154,6 +225,7 @@ async function openAccount(form) {
   if (contact) body.contact = contact;
   const done = await call("/v1/accounts", "POST", body);
   opened = { number: done.number, name };
+  recoveries["opened-recovery"] = { number: done.number, code: done.recovery_code };
   form.reset();
   await showEnrolment("opened-enrolment", done.enrolment.code, done.enrolment.expires_at);
   render();
@@ -198,6 +270,36 @@ function watchLostPhone() {
   }).observe(value, { childList: true, characterData: true, subtree: true });
 }
 
+/** The devices panel's account (office.js shows its devices): its recovery code's state. */
+async function loadRecoveryStatus() {
+  const number = $("devices-account").value.trim();
+  delete recoveries["devices-recovery"];
+  recoveryStatus = null;
+  render();
+  if (!ACCOUNT.test(number)) return;
+  const status = await call(`/v1/accounts/${number}/recovery-code`, "GET");
+  recoveryStatus = { number, issued: status.issued, revoked: false };
+  render();
+}
+
+async function newRecoveryCode() {
+  const number = recoveryStatus?.number;
+  if (!number) return;
+  const done = await call(`/v1/accounts/${number}/recovery-code`, "POST");
+  recoveries["devices-recovery"] = { number, code: done.recovery_code };
+  recoveryStatus = { number, issued: done.issued, revoked: false };
+  render();
+}
+
+async function revokeRecoveryCode() {
+  const number = recoveryStatus?.number;
+  if (!number) return;
+  await call(`/v1/accounts/${number}/recovery-code/revoke`, "POST");
+  delete recoveries["devices-recovery"];
+  recoveryStatus = { number, issued: null, revoked: true };
+  render();
+}
+
 /** The screens' set-up: `token(renew)` gives the agent's bearer token (a new one if `renew`). */
 export function setUpAccounts({ token: agentToken }) {
   tokenOf = agentToken;
@@ -208,8 +310,10 @@ export function setUpAccounts({ token: agentToken }) {
     const form = $(id);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (id === "open-form") opened = null;
-      else recovered = null;
+      if (id === "open-form") {
+        opened = null;
+        delete recoveries["opened-recovery"];
+      } else recovered = null;
       delete shown[id === "open-form" ? "opened-enrolment" : "recovered-enrolment"];
       render();
       busy(form.querySelector("button"), () => work(form));
@@ -220,5 +324,17 @@ export function setUpAccounts({ token: agentToken }) {
     render();
   });
   watchLostPhone();
+  $("devices-form").addEventListener("submit", () => loadRecoveryStatus().catch(showError));
+  // a member picked in the register fills the devices panel (office.js) and loads it
+  document.addEventListener("sou:member", () =>
+    setTimeout(() => loadRecoveryStatus().catch(showError)),
+  );
+  for (const [id, work] of [
+    ["recovery-new", newRecoveryCode],
+    ["recovery-revoke", revokeRecoveryCode],
+  ]) {
+    const button = $(id);
+    button.addEventListener("click", () => busy(button, work));
+  }
   onLanguage(render);
 }

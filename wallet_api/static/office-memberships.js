@@ -22,14 +22,14 @@ addWords({
     "membership.method": "Payée",
     "membership.euros": "en euros (espèces ou carte)",
     "membership.currency": "en monnaie locale (virement déjà fait)",
-    "membership.entry": "N° d’écriture du virement (paiement en monnaie locale)",
+    "membership.entry": "N° d’écriture du virement (facultatif : sinon, le dernier paiement de la cotisation fait depuis le porte-monnaie)",
     "membership.record": "Enregistrer la cotisation de l’année",
     "membership.receipt": "Ouvrir le reçu pour l’imprimer",
     "membership.up-to-date": "Compte n° {account} : adhésion à jour pour {year}.",
     "membership.lapsed": "Compte n° {account} : adhésion non renouvelée pour {year} (dernière année payée : {last}).",
     "membership.never": "Compte n° {account} : jamais adhérent.",
     "membership.done": "Cotisation de {amount} € enregistrée : reçu n° {receipt}.",
-    "membership.error-entry": "Saisissez le n° d’écriture du virement du membre.",
+    "membership.error-entry": "Un n° d’écriture est un nombre entier, ou laissez-le vide.",
   },
   en: {
     "membership.heading": "A member’s membership",
@@ -42,14 +42,14 @@ addWords({
     "membership.method": "Paid",
     "membership.euros": "in euros (cash or card)",
     "membership.currency": "in the local currency (transfer already made)",
-    "membership.entry": "Entry number of the transfer (paid in the local currency)",
+    "membership.entry": "Entry number of the transfer (optional: otherwise the fee the member last paid from the wallet)",
     "membership.record": "Record this year’s fee",
     "membership.receipt": "Open the receipt to print it",
     "membership.up-to-date": "Account no. {account}: membership up to date for {year}.",
     "membership.lapsed": "Account no. {account}: membership not renewed for {year} (last year paid: {last}).",
     "membership.never": "Account no. {account}: never a member.",
     "membership.done": "Fee of {amount} € recorded: receipt no. {receipt}.",
-    "membership.error-entry": "Type the entry number of the member’s transfer.",
+    "membership.error-entry": "An entry number is a whole number, or leave it empty.",
   },
 });
 
@@ -96,9 +96,10 @@ async function record() {
     method,
   };
   if (method === "currency") {
+    // without a number, the service finds the fee the member just paid from the wallet
     const entry = $("membership-entry").value.trim();
-    if (!/^(0|[1-9][0-9]*)$/.test(entry)) return showError("membership.error-entry");
-    body.entry = Number(entry);
+    if (entry && !/^(0|[1-9][0-9]*)$/.test(entry)) return showError("membership.error-entry");
+    if (entry) body.entry = Number(entry);
   }
   done = await api("/v1/memberships/payments", { method: "POST", token: await token(), body });
   await show(number);

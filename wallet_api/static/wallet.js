@@ -18,11 +18,19 @@ const SLOT = "wallet";
 
 addWords({
   fr: {
+    "enrol.recovery":
+      "Téléphone perdu ? Saisissez ici le code de secours imprimé qu’on vous a remis à l’ouverture du compte : vos anciens appareils seront révoqués.",
+    "recovered.notice":
+      "Compte récupéré avec votre code de secours : {count} ancien(s) appareil(s) révoqué(s). Ce code ne servira plus ; demandez-en un nouveau au comptoir.",
     "forget.revoking": "Révocation de la clé de cet appareil…",
     "forget.offline":
       "Pas de connexion : la clé de cet appareil n’a pas été révoquée, et il n’est pas oublié. Réessayez une fois connecté.",
   },
   en: {
+    "enrol.recovery":
+      "Lost your phone? Type here the printed recovery code you were given when the account was opened: your old devices will be revoked.",
+    "recovered.notice":
+      "Account recovered with your recovery code: {count} old device(s) revoked. That code will not work again; ask the office for a new one.",
     "forget.revoking": "Revoking this device's key…",
     "forget.offline":
       "No connection: this device's key was not revoked, and it is not forgotten. Try again once online.",
@@ -342,6 +350,7 @@ async function main() {
   try {
     ledger = await api("/v1/ledger");
     device = await ensureDevice(SLOT, "porte-monnaie (web)");
+    showRecovered(device);
     setUpTopUp({
       account: device.account,
       read,
@@ -357,6 +366,20 @@ async function main() {
     progress(null);
     showError(error);
   }
+}
+
+/** After a recovery code enrolled this phone: which keys it revoked, said once. */
+function showRecovered(enrolled) {
+  const notice = $("recovered-notice");
+  const count = enrolled.revoked?.length ?? 0;
+  const said = `sou.recovered.${enrolled.kid}`;
+  notice.hidden = !count || localStorage.getItem(said) !== null;
+  if (notice.hidden) return;
+  localStorage.setItem(said, "1");
+  notice.textContent = t("recovered.notice", { count });
+  onLanguage(() => {
+    notice.textContent = t("recovered.notice", { count });
+  });
 }
 
 main();
