@@ -11,9 +11,10 @@ the balances, from which each holder's proof is rebuilt on demand.
 **What the reserve is.** The ledger's own books cannot fall short: every record keeps backing
 equal to circulation (FORMATS.md §3). A shortfall is a fact of the bank: the reserve in the
 statement is, for each reserve bank account whose statement was imported (the latest one
-closing on or before the statement's date), the bank's closing balance less the euros it holds
-that back no unit — the payouts payable and fees earned, held in the digital reserve's account —
-plus, for a reserve account with no imported statement, its ledger balance, plus the cash at the
+closing on or before the statement's date), the bank's closing balance adjusted as a bank
+reconciliation does (plus the offices' cash deposits in transit, less the payout batches the
+bank has not debited yet), less the euros it holds that back no unit — the payouts payable
+and fees earned, held in the digital reserve's account — plus, for a reserve account with no imported statement, its ledger balance, plus the cash at the
 offices (at the checkpoint). If the bank holds less than the ledger says it should, the reserve
 is below the liabilities and the statement is published all the same, marked ``SHORTFALL``.
 
@@ -50,6 +51,7 @@ from association.errors import (
     UnknownReserveStatement,
 )
 from association.liabilities import LiabilityProof, SumTree, build, new_salt
+from association.reserve_check import reserve_check
 from association.reserve_statement import make_statement, sign_statement, verify_statement
 from association.tables import BANK_ACCOUNTS, BANK_STATEMENTS, RESERVE_STATEMENTS
 from ledger.accounts import HOLDER_KINDS, Key
@@ -75,10 +77,15 @@ class BankPart:
     closing_date: str
     closing_balance: int
     held_apart: int  # payouts payable and fees earned held in it, backing no unit
+    # the bank reconciliation's adjustments (association.reserve_check): cash an office's agent
+    # counted and deposited that the bank books a day or two later (+), payout batches sent
+    # that the bank has not debited yet (−); a bank conversion the bank has not shown is not
+    # counted, since nobody but the treasurer has seen it
+    in_transit: int = 0
 
     @property
     def backing(self) -> int:
-        return max(0, self.closing_balance - self.held_apart)
+        return max(0, self.closing_balance + self.in_transit - self.held_apart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +177,12 @@ def reserve_basis(uow: LedgerUnitOfWork, *, size: int, on: dt.date) -> ReserveBa
     }
     banks: list[BankPart] = []
     covered: set[int] = set()
+    transit = {
+        check.iban: sum(
+            t.amount for t in check.in_transit if t.kind == "deposit" or t.amount < 0
+        )
+        for check in reserve_check(uow)
+    }
     for iban, row in sorted(_latest_bank_statements(uow, on).items()):
         account = int(row.ledger_account)
         if account not in reserves:
@@ -183,6 +196,7 @@ def reserve_basis(uow: LedgerUnitOfWork, *, size: int, on: dt.date) -> ReserveBa
                 closing_date=row.closing_date,
                 closing_balance=int(row.closing_balance),
                 held_apart=apart.get(account, 0),
+                in_transit=transit.get(iban, 0),
             )
         )
     offices = uow.reads.accounts(kinds=["office_cash"])

@@ -12,8 +12,9 @@ offices' deposit of the load's last day, the last payout batch). Paper notes exc
 units move their euros from the paper reserve to the digital one in the ledger; the treasurer
 moves them between the two bank accounts at the month end, two lines the ledger expects on
 neither, which the treasurer resolves with a note. A few lines are of the bank alone, left
-open for the treasurer to resolve: the monthly account fee and, on the last statement, a
-transfer from someone unknown. Balances chain: each statement opens at the previous one's
+open for the treasurer to resolve: the monthly account fee, which the association covers the
+same day from its own account so that the reserve stays whole (resolved by the pilot but for
+the last month's), and, on the last statement, a transfer from someone unknown. Balances chain: each statement opens at the previous one's
 closing balance.
 """
 
@@ -32,12 +33,14 @@ from association.statement_import import Imported, import_statement
 from merchants.business_day import local_time
 from sou.pilot.cast import ASSOCIATION_BANK, Pilot
 
-__all__ = ["ACCOUNT_FEE", "PAPER_BANK_IBAN", "UNKNOWN_TRANSFER", "BankLine", "camt053"]
+__all__ = ["ACCOUNT_FEE", "FEE_COVER", "PAPER_BANK_IBAN", "UNKNOWN_TRANSFER", "BankLine", "camt053"]
 
 CAMT_NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 PAPER_BANK_IBAN = iban_from_rib("30004", "00003", "12345678902")
 DEPOSIT_DELAY = dt.timedelta(days=2)  # the bank counts an office's cash two days later
 ACCOUNT_FEE = -9_90  # the digital account's monthly fee
+FEE_COVER = "VIR ASSOCIATION HEMEN TXANPONA COUVERTURE FRAIS"  # from its own account
+FEE_NOTE = "Frais bancaires couverts par l'association sur ses fonds propres"
 UNKNOWN_TRANSFER = 37_15  # a transfer nobody explained, on the last statement
 INTERNAL_NOTE = "Virement interne : billets rendus contre des unités (paper_exchange)"
 
@@ -203,8 +206,14 @@ def bank_statements(pilot: Pilot, bank: PilotBank, *, last: bool = False) -> lis
         if pilot.paper_back:  # the month's notes exchanged, from the paper reserve's account
             lines.append(_internal_transfer(account, closing, pilot.paper_back))
             internal = len(lines)
+        covered: set[int] = set()
         if account.reserve == "digital":
+            # the bank's fee, and the association's own money that covers it the same day, so
+            # that the reserve stays whole; the last month's pair is left for the treasurer
             lines.append(BankLine(closing, ACCOUNT_FEE, "FRAIS TENUE DE COMPTE"))
+            lines.append(BankLine(closing, -ACCOUNT_FEE, FEE_COVER))
+            if not last:
+                covered = {len(lines) - 1, len(lines)}
             if last:
                 lines.append(BankLine(closing, UNKNOWN_TRANSFER, "VIR SEPA RECU /DE M INCONNU"))
         bank.numbers[account.iban] += 1
@@ -222,6 +231,9 @@ def bank_statements(pilot: Pilot, bank: PilotBank, *, last: bool = False) -> lis
             for line in statement_lines(uow, statement=done.id, status=("open",)):
                 if line.line == internal:  # the ledger moved these euros: nothing to expect
                     resolve_line(uow, statement=done.id, line=line.line, note=INTERNAL_NOTE)
+                    continue
+                if line.line in covered:
+                    resolve_line(uow, statement=done.id, line=line.line, note=FEE_NOTE)
                     continue
                 target = targets.get(line.line)
                 if target is None:

@@ -4,6 +4,7 @@
 // `conversion` of method `import`) and posts them with the files: imported whole or refused.
 
 import { api, serverNow } from "./api.js";
+import { archiveList } from "./archive.js";
 import { addWords, onLanguage, t } from "./i18n.js";
 import { formatCents } from "./money.js";
 import { operationRecord, signRecord } from "./records.js";
@@ -183,6 +184,34 @@ async function signAndImport() {
   await ctx.reload();
 }
 
+/** One member's archived history, by account number (or the member picked in the register). */
+function setUpMemberArchive() {
+  const archive = archiveList({
+    list: $("imp-archive-lines"),
+    count: $("imp-archive-count"),
+    older: $("imp-archive-older"),
+    read: async (path) => api(path, { token: await ctx.token() }),
+    currency: ctx.ledger.currency,
+  });
+  const form = $("imp-archive-form");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(form.querySelector("button"), async () => {
+      $("imp-archive").hidden = false;
+      try {
+        await archive.load($("imp-archive-number").value.trim());
+      } catch (error) {
+        archive.clear();
+        $("imp-archive").hidden = true;
+        throw error;
+      }
+    });
+  });
+  document.addEventListener("sou:member", (event) => {
+    $("imp-archive-number").value = event.detail.number;
+  });
+}
+
 /** The treasurer's section: `token()` gives its bearer token, `reload()` the console's. */
 export function setUpPlatformImport({ ledger, device, token, reload }) {
   ctx = { ledger, device, token, reload };
@@ -192,6 +221,7 @@ export function setUpPlatformImport({ ledger, device, token, reload }) {
     busy($("imp-form").querySelector("button[type=submit]"), preview);
   });
   $("imp-sign").addEventListener("click", () => busy($("imp-sign"), signAndImport));
+  setUpMemberArchive();
   onLanguage(render);
   render();
 }

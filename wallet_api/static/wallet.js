@@ -4,6 +4,7 @@
 // checked against the ledger key before the page says the payment went through.
 
 import { Problem, api, serverNow } from "./api.js";
+import { setUpArchive } from "./archive.js";
 import { forgetDevice, loadDevice, readingToken } from "./device.js";
 import { ensureDevice } from "./enrolment.js";
 import { addWords, language, onLanguage, setUpLanguage, t } from "./i18n.js";
@@ -357,6 +358,8 @@ async function main() {
       token: () => readingToken(SLOT, device, ledger.host),
     });
     await refresh();
+    // the previous platform's history, if any: read once, beside the home screen
+    setUpArchive({ account: device.account, read, currency: ledger.currency }).catch(showError);
     const qr = /^\/([MmRr])\/([^/]+)\/?$/.exec(window.location.pathname);
     if (!qr) return show("home");
     show("home");
