@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from association.platform_import import erase_archive
+from association.memberships import payments
+from association.platform_import import archive, erase_archive
 from association.tables import STATEMENT_LINES
 from ledger import acts, erasure, queries
 from ledger.errors import AccountNotOpen, UnknownAccount, UnknownMemo
@@ -43,6 +44,7 @@ def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
         .order_by(STATEMENT_LINES.c.statement, STATEMENT_LINES.c.line)
     ).all()
     trail = acts.acts(uow, subject=str(number), limit=None)
+    archived = archive(uow, account=number, limit=1_000_000)[1]
     return {
         "account": {
             "number": str(number),
@@ -70,6 +72,19 @@ def member_data(uow: LedgerUnitOfWork, *, number: int) -> dict[str, Any]:
         "bank_lines": [
             {"date": line.date, "amount": line.amount, "label": line.label} for line in lines
         ],
+        "memberships": [
+            {
+                "receipt": p.number,
+                "year": p.year,
+                "category": p.category,
+                "amount": p.amount,
+                "method": p.method,
+                "entry": p.entry,
+                "at": format_time(p.at),
+            }
+            for p in payments(uow, account=number)
+        ],
+        "archive": [dataclasses.asdict(line) for line in archived],
         "acts": [
             {"at": format_time(a.at), "actor": a.actor, "act": a.act, "detail": a.detail}
             for a in trail
@@ -142,6 +157,8 @@ def member_html(data: dict[str, Any]) -> str:
     table("Commerce", [data["merchant"]] if data["merchant"] else [])
     table("Mouvements", data["history"])
     table("Lignes de relevé bancaire", data["bank_lines"])
+    table("Adhésions", data["memberships"])
+    table("Historique de l’ancienne plateforme", data["archive"])
     table("Actes de l’association", data["acts"])
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -178,9 +178,7 @@ def reserve_basis(uow: LedgerUnitOfWork, *, size: int, on: dt.date) -> ReserveBa
     banks: list[BankPart] = []
     covered: set[int] = set()
     transit = {
-        check.iban: sum(
-            t.amount for t in check.in_transit if t.kind == "deposit" or t.amount < 0
-        )
+        check.iban: sum(t.amount for t in check.in_transit if t.kind == "deposit" or t.amount < 0)
         for check in reserve_check(uow)
     }
     for iban, row in sorted(_latest_bank_statements(uow, on).items()):

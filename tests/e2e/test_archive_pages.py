@@ -203,7 +203,7 @@ def test_an_account_without_archive_shows_no_section(
     # the archive was read (and found empty): the section stays hidden
     expect(page.locator("#archive-count")).to_contain_text("Aucun historique")
     expect(page.locator("#archive")).to_be_hidden()
-    expect(page.get_by_text("Historique de l’ancienne plateforme")).to_have_count(0)
+    expect(page.get_by_text("Historique de l’ancienne plateforme", exact=True)).to_be_hidden()
     page.get_by_role("button", name="English", exact=True).tap()
     expect(page.locator("#archive")).to_be_hidden()
     page.get_by_role("button", name="Français", exact=True).tap()

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from association.accounting import fec_file
 from association.members import erase_member, erase_memo, member_data, member_html
+from association.memberships import record_payment, set_fee
 from ledger import acts, queries
 from ledger.audit import verify_log
 from ledger.errors import AccountNotOpen, UnknownMemo
@@ -42,9 +43,31 @@ def test_a_member_gets_everything_held_about_them(world: World) -> None:
         ("out", 12_00, "Pain")
     ]
     assert any(a["act"] == "account.open" for a in data["acts"])
+    assert data["memberships"] == [] and data["archive"] == []
     page = member_html(data)
     assert "Camille &lt;Martin&gt;" in page and "<h2>Mouvements</h2>" in page
+    assert "<h2>Adhésions</h2>" in page
     json.dumps(data)  # all of it is JSON
+
+
+def test_the_export_holds_the_members_fees(world: World) -> None:
+    camille = world.resident(balance=30_00)
+    with world.ledger.unit_of_work() as uow:
+        set_fee(uow, year=2026, category="resident", amount=12_00)
+        record_payment(
+            uow,
+            account=camille.number,
+            year=2026,
+            category="resident",
+            method="euros",
+            now=world.now,
+        )
+        uow.commit()
+    with world.ledger.unit_of_work(write=False) as uow:
+        data = member_data(uow, number=camille.number)
+    assert [(m["year"], m["amount"], m["method"]) for m in data["memberships"]] == [
+        (2026, 12_00, "euros")
+    ]
 
 
 def test_erasure_leaves_a_log_and_books_that_verify(world: World, tmp_path: Path) -> None:
