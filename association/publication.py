@@ -15,8 +15,9 @@ closing on or before the statement's date), the bank's closing balance adjusted 
 reconciliation does (plus the offices' cash deposits in transit, less the payout batches the
 bank has not debited yet), less the euros it holds that back no unit — the payouts payable
 and fees earned, held in the digital reserve's account — plus, for a reserve account with no
-imported statement, its ledger balance, plus the cash at the offices (at the checkpoint). If the bank holds less than the ledger says it should, the reserve
-is below the liabilities and the statement is published all the same, marked ``SHORTFALL``.
+imported statement, its ledger balance, plus the cash at the offices (at the checkpoint). If
+the bank holds less than the ledger says it should, the reserve is below the liabilities and
+the statement is published all the same, marked ``SHORTFALL``.
 
 **What it was checked against.** The note names the SHA-256 of every bank statement file it
 counts (one ``bank-statement`` line each; the digest is kept with the imported file). A

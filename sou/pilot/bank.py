@@ -14,8 +14,8 @@ moves them between the two bank accounts at the month end, two lines the ledger 
 neither, which the treasurer resolves with a note. A few lines are of the bank alone, left
 open for the treasurer to resolve: the monthly account fee, which the association covers the
 same day from its own account so that the reserve stays whole (resolved by the pilot but for
-the last month's), and, on the last statement, a transfer from someone unknown. Balances chain: each statement opens at the previous one's
-closing balance.
+the last month's), and, on the last statement, a transfer from someone unknown. Balances
+chain: each statement opens at the previous one's closing balance.
 """
 
 from __future__ import annotations
