@@ -222,8 +222,33 @@ def issue_enrolment_code(
     """A one-time code that lets one device enrol a key for `account` with `role`."""
     if uow.store.account(account) is None:
         raise UnknownAccount(f"no account {account}")
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
-    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    code = _store_code(
+        uow,
+        12,
+        account=account,
+        role=role,
+        expires=now + ttl,
+        issued_by=issued_by,
+        refund_limit=refund_limit,
+    )
+    record_act(uow, "key.code", account, {"role": role, "refund_limit": refund_limit})
+    return code
+
+
+def _store_code(
+    uow: LedgerUnitOfWork,
+    length: int,
+    *,
+    account: int,
+    role: str,
+    expires: int,
+    issued_by: str | None,
+    refund_limit: int | None = None,
+) -> str:
+    """A new code of `length` characters of the alphabet, in groups of four; only its hash is
+    kept."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    code = "-".join(raw[i : i + 4] for i in range(0, length, 4))
     uow.connection.execute(
         insert(CODES).values(
             code_hash=_code_hash(code),
@@ -231,10 +256,9 @@ def issue_enrolment_code(
             role=role,
             refund_limit=refund_limit,
             issued_by=issued_by,
-            expires=now + ttl,
+            expires=expires,
         )
     )
-    record_act(uow, "key.code", account, {"role": role, "refund_limit": refund_limit})
     return code
 
 
@@ -380,13 +404,7 @@ def lost_phone(
     """A resident lost their phone: every active key of their account is revoked (signed
     records stay valid, the balance and history stay the account's) and a one-time code
     enrols the new phone, as a resident's key of the same account. The caller commits."""
-    row = uow.connection.execute(select(A.c.kind, A.c.status).where(A.c.number == account)).first()
-    if row is None:
-        raise UnknownAccount(f"no account {account}", account=str(account))
-    if row.kind != "resident":
-        raise NotAuthorized(f"account {account} is not a resident's: no lost phone there")
-    if row.status != "open":
-        raise AccountNotOpen(f"account {account} is {row.status}", account=str(account))
+    _resident_account(uow, account, "no lost phone there")
     active = _revoke_all(uow, account=account, now=now, by=issued_by)
     code = issue_enrolment_code(
         uow, account=account, role="resident", now=now, issued_by=issued_by, ttl=ttl
@@ -405,12 +423,15 @@ def _revoke_all(uow: LedgerUnitOfWork, *, account: int, now: int, by: str | None
     return active
 
 
-def _resident_account(uow: LedgerUnitOfWork, account: int) -> None:
+def _resident_account(
+    uow: LedgerUnitOfWork, account: int, refusal: str = "no recovery code there"
+) -> None:
+    """`account` is an open resident's account, else the error that says why."""
     row = uow.connection.execute(select(A.c.kind, A.c.status).where(A.c.number == account)).first()
     if row is None:
         raise UnknownAccount(f"no account {account}", account=str(account))
     if row.kind != "resident":
-        raise NotAuthorized(f"account {account} is not a resident's: no recovery code there")
+        raise NotAuthorized(f"account {account} is not a resident's: {refusal}")
     if row.status != "open":
         raise AccountNotOpen(f"account {account} is {row.status}", account=str(account))
 
@@ -424,16 +445,8 @@ def issue_recovery_code(
     caller commits."""
     _resident_account(uow, account)
     replaced = _expire_recovery_code(uow, account=account, now=now)
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(20))
-    code = "-".join(raw[i : i + 4] for i in range(0, 20, 4))
-    uow.connection.execute(
-        insert(CODES).values(
-            code_hash=_code_hash(code),
-            account=account,
-            role=RECOVERY,
-            issued_by=issued_by,
-            expires=now + RECOVERY_TTL,
-        )
+    code = _store_code(
+        uow, 20, account=account, role=RECOVERY, expires=now + RECOVERY_TTL, issued_by=issued_by
     )
     record_act(uow, "account.recovery-code", account, {"replaced": replaced})
     return code

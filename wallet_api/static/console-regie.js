@@ -6,8 +6,8 @@
 import { api } from "./api.js";
 import { addWords, onLanguage, t } from "./i18n.js";
 import { formatCents } from "./money.js";
-import { drawMonth, printAlone, thisMonth } from "./regie.js";
-import { $, busy, showError } from "./screen.js";
+import { drawMonth, thisMonth } from "./regie.js";
+import { $, busy, printAlone, showError } from "./screen.js";
 
 addWords({
   fr: {

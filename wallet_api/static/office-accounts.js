@@ -10,7 +10,7 @@
 import { Problem, api } from "./api.js";
 import { addWords, language, onLanguage, t } from "./i18n.js";
 import { lookUpPayee } from "./payee.js";
-import { $, busy, showError } from "./screen.js";
+import { $, busy, printAlone, showError } from "./screen.js";
 
 const ACCOUNT = /^[1-9][0-9]{0,9}$/;
 
@@ -174,18 +174,6 @@ function renderRecovery(id) {
   print.textContent = t("recovery.print");
   print.addEventListener("click", () => printAlone(sheet));
   box.replaceChildren(sheet, print);
-}
-
-/** Prints `sheet` alone (sou.css hides the rest of the page while printing). */
-function printAlone(sheet) {
-  sheet.classList.add("printable");
-  document.body.classList.add("printing");
-  try {
-    window.print();
-  } finally {
-    document.body.classList.remove("printing");
-    sheet.classList.remove("printable");
-  }
 }
 
 function dateOf(iso) {

@@ -171,19 +171,6 @@ export function drawMonth(container, m, money, level = 3) {
   container.replaceChildren(...parts);
 }
 
-/** Prints `container` alone (sou.css hides the rest of the page while printing). */
-export function printAlone(container) {
-  container.classList.add("printable");
-  document.body.classList.add("printing");
-  const done = () => {
-    document.body.classList.remove("printing");
-    container.classList.remove("printable");
-    window.removeEventListener("afterprint", done);
-  };
-  window.addEventListener("afterprint", done);
-  window.print();
-}
-
 /** The current month, YYYY-MM, in Paris. */
 export function thisMonth() {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit" }).format(new Date());

@@ -69,3 +69,16 @@ export async function busy(button, work) {
 export function setUpMessages() {
   onLanguage(render);
 }
+
+/** Prints `container` alone (sou.css hides the rest of the page while printing). */
+export function printAlone(container) {
+  container.classList.add("printable");
+  document.body.classList.add("printing");
+  const done = () => {
+    document.body.classList.remove("printing");
+    container.classList.remove("printable");
+    window.removeEventListener("afterprint", done);
+  };
+  window.addEventListener("afterprint", done);
+  window.print();
+}

@@ -5,8 +5,8 @@
 // merchants see neither: the profile's kind says which applies.
 
 import { addWords, onLanguage, t } from "./i18n.js";
-import { drawMonth, printAlone, thisMonth } from "./regie.js";
-import { $, busy, showError } from "./screen.js";
+import { drawMonth, thisMonth } from "./regie.js";
+import { $, busy, printAlone, showError } from "./screen.js";
 
 addWords({
   fr: {
